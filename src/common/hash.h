@@ -1,0 +1,11 @@
+// One-shot digests for protocol values that are hashes by definition (NAT detection,
+// RFC 7296 2.23 uses SHA-1; cookies). Keys never pass through here.
+#pragma once
+
+#include "common/bytes.h"
+
+namespace ikegate {
+
+Bytes sha1(std::initializer_list<ByteView> parts);
+
+}  // namespace ikegate
