@@ -292,6 +292,22 @@ std::expected<void, EspStatus> EspSa::compute_icv(ByteView authenticated, std::u
   return {};
 }
 
+std::size_t EspSa::gcm_nonce_and_aad(const std::uint8_t* iv, std::uint64_t seq, std::uint8_t* nonce,
+                                     std::uint8_t* aad) const {
+  // RFC 4106 4: nonce = salt | explicit IV. RFC 4106 5: AAD = SPI | Seq, or with ESN
+  // SPI | Seq-high | Seq-low.
+  std::memcpy(nonce, salt_, 4);
+  std::memcpy(nonce + 4, iv, 8);
+  store_be32(aad, spi_);
+  if (!esn_) {
+    store_be32(aad + 4, static_cast<std::uint32_t>(seq));
+    return 8;
+  }
+  store_be32(aad + 4, static_cast<std::uint32_t>(seq >> 32));
+  store_be32(aad + 8, static_cast<std::uint32_t>(seq));
+  return 12;
+}
+
 void EspSa::account(std::size_t inner_len) {
   auto bump = [](std::atomic<std::uint64_t>& a, std::uint64_t n = 1) {
     // Single writer (the packet thread), so no read-modify-write instruction is needed.
@@ -343,20 +359,8 @@ std::expected<std::size_t, EspStatus> EspSa::encapsulate(ByteView inner, std::ui
   if (aead_) {
     // RFC 4106 3.1: the explicit IV is the 64-bit counter, unique per key; nonce = salt | IV.
     store_be64(iv, seq);
-    std::uint8_t nonce[12];
-    std::memcpy(nonce, salt_, 4);
-    std::memcpy(nonce + 4, iv, 8);
-    // RFC 4106 5: AAD is SPI | Seq, or SPI | Seq-high | Seq-low with ESN.
-    std::uint8_t aad[12];
-    store_be32(aad, spi_);
-    std::size_t aad_len = 8;
-    if (esn_) {
-      store_be32(aad + 4, static_cast<std::uint32_t>(seq >> 32));
-      store_be32(aad + 8, static_cast<std::uint32_t>(seq));
-      aad_len = 12;
-    } else {
-      store_be32(aad + 4, static_cast<std::uint32_t>(seq));
-    }
+    std::uint8_t nonce[12], aad[12];
+    const std::size_t aad_len = gcm_nonce_and_aad(iv, seq, nonce, aad);
     if (EVP_EncryptInit_ex(c, nullptr, nullptr, nullptr, nonce) != 1 ||
         EVP_EncryptUpdate(c, nullptr, &n, aad, static_cast<int>(aad_len)) != 1 ||
         EVP_EncryptUpdate(c, body, &n, body, static_cast<int>(padded)) != 1 ||
@@ -410,19 +414,8 @@ std::expected<EspSa::Decapsulated, EspStatus> EspSa::decapsulate(ByteView esp, M
   EVP_CIPHER_CTX* c = h_->cipher.get();
   int n = 0;
   if (aead_) {
-    std::uint8_t nonce[12];
-    std::memcpy(nonce, salt_, 4);
-    std::memcpy(nonce + 4, iv, 8);
-    std::uint8_t aad[12];
-    store_be32(aad, spi_);
-    std::size_t aad_len = 8;
-    if (esn_) {
-      store_be32(aad + 4, static_cast<std::uint32_t>(*seq >> 32));
-      store_be32(aad + 8, static_cast<std::uint32_t>(*seq));
-      aad_len = 12;
-    } else {
-      store_be32(aad + 4, static_cast<std::uint32_t>(*seq));
-    }
+    std::uint8_t nonce[12], aad[12];
+    const std::size_t aad_len = gcm_nonce_and_aad(iv, *seq, nonce, aad);
     if (EVP_DecryptInit_ex(c, nullptr, nullptr, nullptr, nonce) != 1 ||
         EVP_DecryptUpdate(c, nullptr, &n, aad, static_cast<int>(aad_len)) != 1 ||
         EVP_DecryptUpdate(c, out.data(), &n, ct, static_cast<int>(ct_len)) != 1 ||

@@ -105,6 +105,8 @@ class EspSa {
   struct Handles;
   EspSa() = default;
   void account(std::size_t inner_len);
+  std::size_t gcm_nonce_and_aad(const std::uint8_t* iv, std::uint64_t seq, std::uint8_t* nonce,
+                                std::uint8_t* aad) const;
   std::expected<void, EspStatus> compute_icv(ByteView authenticated, std::uint32_t seq_high,
                                              std::uint8_t* icv);
 
