@@ -380,13 +380,16 @@ int run_control_client(const std::string& path, const std::vector<std::string>& 
     line += w;
   }
   line.push_back('\n');
+  // A server that turns us away (too many clients) may answer and close before it reads our
+  // line; the send then fails but the answer is waiting, so a failed send is reported only if no
+  // answer follows.
+  int send_error = 0;
   for (std::size_t sent = 0; sent < line.size();) {
     const ssize_t n = ::send(fd.get(), line.data() + sent, line.size() - sent, MSG_NOSIGNAL);
     if (n < 0) {
       if (errno == EINTR) continue;
-      std::fprintf(err, "ikegate: cannot send to the daemon at %s: %s\n", path.c_str(),
-                   std::strerror(errno));
-      return 2;
+      send_error = errno;
+      break;
     }
     sent += static_cast<std::size_t>(n);
   }
@@ -439,6 +442,11 @@ int run_control_client(const std::string& path, const std::vector<std::string>& 
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       std::fflush(out);
+      if (send_error != 0) {
+        std::fprintf(err, "ikegate: cannot send to the daemon at %s: %s\n", path.c_str(),
+                     std::strerror(send_error));
+        return 2;
+      }
       std::fprintf(err, "ikegate: the daemon at %s closed the connection without a status\n",
                    path.c_str());
       return 1;
