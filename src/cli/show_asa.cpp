@@ -216,7 +216,7 @@ std::string ikev1_body(const std::vector<const IkeSaView*>& sas, bool detail) {
     auto pair = [&](std::string_view l1, std::string_view v1, std::string_view l2,
                     std::string_view v2) {
       out += "    " +
-             two_columns(fmt::format("{:<8}: {}", l1, v1), fmt::format("{:<8}: {}", l2, v2), 18) +
+             two_columns(fmt::format("{:<8}: {}", l1, v1), fmt::format("{:<8}: {}", l2, v2), 26) +
              "\n";
     };
     out += fmt::format("\n{:<4}IKE Peer: {}\n", ++n, sa->remote.address.to_string());
