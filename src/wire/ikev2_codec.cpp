@@ -565,6 +565,12 @@ Result<Bytes> encode_payloads(const std::vector<Payload>& payloads) {
   return out;
 }
 
+std::size_t encoded_length(const Payload& p) {
+  Bytes body;
+  if (!type_matches(p) || !encode_body(p, body)) return 0;
+  return kGenericHeaderSize + body.size();
+}
+
 Result<Bytes> encode(const Message& m, SkProtection* protection) {
   auto inner = encode_payloads(m.payloads);
   if (!inner) return inner;

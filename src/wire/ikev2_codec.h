@@ -48,6 +48,9 @@ Result<Bytes> encode(const Message& m, SkProtection* protection);
 // The octets of a payload chain as it travels inside SK (no padding): what seal() protects.
 Result<Bytes> encode_payloads(const std::vector<Payload>& payloads);
 
+// The octets a payload takes on the wire, generic header included (0 if it cannot be encoded).
+std::size_t encoded_length(const Payload& p);
+
 // The header alone; nullopt if fewer than 28 octets. No other check.
 std::optional<Header> peek_header(ByteView datagram);
 
