@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "wire/ikev2_codec.h"
+#include "wire/name_table.h"
 #include "wire/vendor_ids.h"
 
 namespace ikegate::wire {
@@ -15,17 +16,11 @@ struct Style {
 };
 
 template <class E>
-struct CiscoName {
-  E value;
-  std::string_view text;
-};
+using CiscoName = detail::Named<E>;
 
 template <class E, std::size_t N>
-std::string_view lookup(const CiscoName<E> (&table)[N], E v) {
-  for (const auto& e : table) {
-    if (e.value == v) return e.text;
-  }
-  return {};
+constexpr std::string_view lookup(const CiscoName<E> (&table)[N], E v) {
+  return detail::find_name(table, v);
 }
 
 constexpr CiscoName<PayloadType> kPayloadNames[] = {

@@ -1,24 +1,15 @@
 #include "wire/ikev2_types.h"
 
+#include "wire/name_table.h"
+
 #include <cstddef>
 
 namespace ikegate::wire {
 
 namespace {
 
-template <class E>
-struct Named {
-  E value;
-  std::string_view text;
-};
-
-template <class E, std::size_t N>
-constexpr std::string_view find_name(const Named<E> (&table)[N], E v) {
-  for (const auto& entry : table) {
-    if (entry.value == v) return entry.text;
-  }
-  return {};
-}
+using detail::find_name;
+using detail::Named;
 
 constexpr Named<ExchangeType> kExchangeNames[] = {
     {ExchangeType::IKE_SA_INIT, "IKE_SA_INIT"},
