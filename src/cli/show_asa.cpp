@@ -32,18 +32,6 @@ std::string esp_encr_name(EncrId encr, std::uint16_t key_bits) {
   return "esp-unknown";
 }
 
-std::string_view esp_integ_name(IntegId integ) {
-  switch (integ) {
-    case IntegId::NONE: return "esp-null-hmac";
-    case IntegId::HMAC_MD5_96: return "esp-md5-hmac";
-    case IntegId::HMAC_SHA1_96: return "esp-sha-hmac";
-    case IntegId::HMAC_SHA2_256_128: return "esp-sha256-hmac";
-    case IntegId::HMAC_SHA2_384_192: return "esp-sha384-hmac";
-    case IntegId::HMAC_SHA2_512_256: return "esp-sha512-hmac";
-  }
-  return "esp-unknown-hmac";
-}
-
 // IKEv1 detail words ("Encrypt : aes-256", "Hash    : SHA", "Auth    : preshared").
 std::string v1_encr_name(EncrId encr, std::uint16_t key_bits) {
   switch (encr) {
@@ -396,7 +384,7 @@ void append_vpn_session(std::string& out, const VpnSessionView& s) {
 }  // namespace
 
 std::string esp_transform_name(const EspTransform& t) {
-  return fmt::format("{} {}", esp_encr_name(t.encr, t.key_bits), esp_integ_name(t.integ));
+  return fmt::format("{} {}", esp_encr_name(t.encr, t.key_bits), show::esp_hmac_name(t.integ));
 }
 
 std::string show_crypto_ikev2_sa(const std::vector<IkeSaView>& sas, bool detail) {

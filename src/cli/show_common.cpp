@@ -31,6 +31,18 @@ std::string_view ike_hash_name(IntegId integ) {
   return "Unknown";
 }
 
+std::string_view esp_hmac_name(IntegId integ) {
+  switch (integ) {
+    case IntegId::NONE: return "esp-null-hmac";
+    case IntegId::HMAC_MD5_96: return "esp-md5-hmac";
+    case IntegId::HMAC_SHA1_96: return "esp-sha-hmac";
+    case IntegId::HMAC_SHA2_256_128: return "esp-sha256-hmac";
+    case IntegId::HMAC_SHA2_384_192: return "esp-sha384-hmac";
+    case IntegId::HMAC_SHA2_512_256: return "esp-sha512-hmac";
+  }
+  return "esp-unknown-hmac";
+}
+
 std::string_view prf_name(PrfId prf) {
   switch (prf) {
     case PrfId::HMAC_MD5: return "MD5";

@@ -16,6 +16,9 @@ namespace ikegate::cli::show {
 std::string ike_encr_text(EncrId encr, std::uint16_t key_bits);
 // IKEv2 integrity as `Hash:` and CHILD `esp_hmac:` print it: SHA96, MD596, SHA256, None.
 std::string_view ike_hash_name(IntegId integ);
+// ESP integrity as both personalities' `transform:` names it: esp-sha-hmac, esp-md5-hmac,
+// esp-sha256-hmac; NONE (AEAD) is the ASA's esp-null-hmac.
+std::string_view esp_hmac_name(IntegId integ);
 std::string_view prf_name(PrfId prf);                 // SHA1, MD5, SHA256, SHA384, SHA512
 std::string_view auth_name(AuthMethod auth);          // PSK, RSA, ECDSA, EAP
 std::string_view ike_status_name(IkeSaStatus status);  // READY, IN-NEG, DELETE, ...

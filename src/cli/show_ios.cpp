@@ -28,18 +28,6 @@ std::string esp_encr_name(EncrId encr, std::uint16_t key_bits) {
   return "esp-unknown";
 }
 
-std::string_view esp_integ_name(IntegId integ) {
-  switch (integ) {
-    case IntegId::NONE: return "";
-    case IntegId::HMAC_MD5_96: return "esp-md5-hmac";
-    case IntegId::HMAC_SHA1_96: return "esp-sha-hmac";
-    case IntegId::HMAC_SHA2_256_128: return "esp-sha256-hmac";
-    case IntegId::HMAC_SHA2_384_192: return "esp-sha384-hmac";
-    case IntegId::HMAC_SHA2_512_256: return "esp-sha512-hmac";
-  }
-  return "esp-unknown-hmac";
-}
-
 // IKEv1 words of the isakmp detail table ("aes", "sha", "psk").
 std::string v1_encr_name(EncrId encr, std::uint16_t key_bits) {
   switch (encr) {
@@ -281,9 +269,10 @@ void append_session(std::string& out, const SessionView& s) {
 }  // namespace
 
 std::string esp_transform_name(const EspTransform& t) {
-  auto integ = esp_integ_name(t.integ);
+  // AEAD transforms have no separate integrity name on IOS ("esp-gcm 256").
   auto encr = esp_encr_name(t.encr, t.key_bits);
-  return integ.empty() ? encr : fmt::format("{} {}", encr, integ);
+  return t.integ == IntegId::NONE ? encr
+                                  : fmt::format("{} {}", encr, show::esp_hmac_name(t.integ));
 }
 
 std::string show_crypto_ikev2_sa(const std::vector<IkeSaView>& sas, bool detailed,

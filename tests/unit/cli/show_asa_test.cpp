@@ -172,5 +172,76 @@ TEST(AsaShow, NatTAndRemoteAccessSettings) {
   EXPECT_NE(text.find("in use settings ={RA, Tunnel, NAT-T-Encaps, }"), std::string::npos);
 }
 
+// The AnyConnect head-end of asa-ikev2-remote-access-anyconnect.
+TEST(AsaShow, VpnSessiondbMatchesSeedAnyConnect) {
+  VpnSessionView s;
+  s.username = "Anu";
+  s.index = 2;
+  s.assigned_ip = ip("10.2.2.1");
+  s.public_ip = ip("192.168.1.1");
+  s.encryption = "AES192 AES256";
+  s.hashing = "none SHA1 SHA1";
+  s.bytes_rx = 11192;
+  s.pkts_rx = 171;
+  s.group_policy = s.tunnel_group = "ASA-IKEV2";
+  s.login_time = "22:06:24 UTC Mon Apr 22 2013";
+  s.duration = Seconds{146};
+  s.eou_age = Seconds{146};
+  s.parent = VpnSessionView::Parent{};
+  s.parent->tunnel_id = "2.1";
+  s.parent->idle_left = std::chrono::minutes{27};
+  s.parent->client_version = "3.0.1047";
+  s.ikev2 = VpnSessionView::Ikev2{};
+  s.ikev2->tunnel_id = "2.2";
+  s.ikev2->udp_src_port = 25171;
+  s.ikev2->udp_dst_port = 4500;
+  s.ikev2->key_bits = 192;
+  s.ikev2->dh_group = DhGroup::MODP_768;
+  s.ikev2->rekey_left = Seconds{86254};
+  s.ikev2->client_os = "Windows";
+  s.ipsec = VpnSessionView::Ipsec{};
+  s.ipsec->tunnel_id = "2.3";
+  s.ipsec->local_addr = ident("0.0.0.0", 0);
+  s.ipsec->remote_addr = ident("10.2.2.1", 32);
+  s.ipsec->key_bits = 256;
+  s.ipsec->rekey_left = Seconds{28654};
+  s.ipsec->rekey_kilobytes_left = 4607990;
+  s.ipsec->idle_left = std::chrono::minutes{29};
+  s.ipsec->bytes_rx = 11192;
+  s.ipsec->pkts_rx = 171;
+  expect_same_text(asa::show_vpn_sessiondb_detail_anyconnect({s}),
+                   expected_output("asa_ra_vpn_sessiondb_detail.txt"));
+}
+
+TEST(AsaShow, Ikev2SaDetailMatchesSeedAnyConnect) {
+  IkeSaView sa;
+  sa.tunnel_id = 55182129;
+  sa.session_id = 2;
+  sa.local = ep("10.0.0.1", 4500);
+  sa.remote = ep("192.168.1.1", 25171);
+  sa.role = IkeRole::Responder;
+  sa.key_bits = 192;
+  sa.dh_group = DhGroup::MODP_768;
+  sa.auth_sign = AuthMethod::Rsa;
+  sa.auth_verify = AuthMethod::Eap;
+  sa.active_time = Seconds{98};
+  sa.local_spi = 0xFC696330E6B94D7F;
+  sa.remote_spi = 0x58AFF71141BA436B;
+  sa.local_id = "hostname=ASA-IKEV2";
+  sa.remote_id = "*$AnyConnectClient$*";
+  sa.remote_req_msg_id = sa.remote_next_msg_id = sa.remote_req_queued = 9;
+  sa.nat = NatDetected::Outside;
+  sa.assigned_address = ip("10.2.2.1");
+  IkeChildView c;
+  c.local_selector = {ip("0.0.0.0"), ip("255.255.255.255"), 0, 65535};
+  c.remote_selector = host_selector("10.2.2.1");
+  c.esp_spi_in = 0x30b848a4;
+  c.esp_spi_out = 0x77ee5348;
+  c.transform = {EncrId::AES_CBC, 256, IntegId::HMAC_SHA1_96};
+  sa.children.push_back(c);
+  expect_same_text(asa::show_crypto_ikev2_sa({sa}, true),
+                   expected_output("asa_ra_ikev2_sa_detail.txt"));
+}
+
 }  // namespace
 }  // namespace ikegate::cli
