@@ -1,0 +1,138 @@
+// IKE SA and CHILD SA state, private to the engine.
+#pragma once
+
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/bytes.h"
+#include "common/iana.h"
+#include "common/ip.h"
+#include "common/secret.h"
+#include "common/sk_protection.h"
+#include "common/time.h"
+#include "crypto/dh.h"
+#include "crypto/keys.h"
+#include "policy/policy.h"
+#include "wire/ikev2_types.h"
+
+namespace ikegate::ikev2 {
+
+// The IKE SA states, named as Cisco's state machine names them in `SM Trace` lines.
+enum class IkeState : std::uint8_t {
+  I_WAIT_INIT,  // initiator: IKE_SA_INIT request sent
+  I_WAIT_AUTH,  // initiator: IKE_AUTH request sent
+  R_WAIT_AUTH,  // responder: IKE_SA_INIT answered, waiting for IKE_AUTH
+  READY,        // established
+  DELETING,     // Delete sent, waiting for the answer
+};
+
+std::string_view to_string(IkeState s);
+
+struct ChildSa {
+  std::uint32_t reqid = 0;
+  std::string map;
+  std::uint32_t seq = 0;
+  std::string acl_text;
+  policy::Selector selector;  // outbound view: src = our protected side
+  std::uint32_t spi_in = 0;   // the SPI we receive on (we chose it)
+  std::uint32_t spi_out = 0;  // the SPI the peer chose
+  policy::EncrSpec encr;
+  IntegId integ = IntegId::NONE;
+  std::optional<DhGroup> pfs;
+  TimePoint created{};
+  std::chrono::seconds lifetime{28800};
+  std::uint64_t lifetime_kb = 0;
+  TimePoint rekey_at{}, expire_at{};
+  bool rekeying = false;
+  bool installed_out = false;
+  bool dynamic_policy = false;  // a policy installed for this child only (dynamic crypto map)
+};
+
+// A CHILD SA under negotiation: created by IKE_AUTH or CREATE_CHILD_SA.
+struct ChildRequest {
+  std::string map;
+  std::uint32_t seq = 0;
+  std::size_t acl_index = 0;
+  std::uint32_t reqid = 0;
+  policy::Selector selector;  // outbound view
+  std::uint32_t spi_in = 0;
+  std::uint32_t rekey_spi_in = 0;  // non-zero: this replaces the child with this inbound SPI
+  bool initiated_by_us = false;    // we sent the request that creates it (selects the key halves)
+  std::unique_ptr<crypto::KeyExchange> ke;  // PFS
+  Bytes nonce;
+};
+
+enum class TaskKind : std::uint8_t { CreateChild, RekeyChild, DeleteChild, DeleteIke, Dpd };
+
+struct Task {
+  TaskKind kind = TaskKind::Dpd;
+  std::shared_ptr<ChildRequest> child;
+  std::uint32_t spi_in = 0;  // DeleteChild: our inbound SPI of the child to delete
+};
+
+// The request we have in flight (window size 1, RFC 7296 2.3).
+struct OutstandingRequest {
+  std::uint32_t message_id = 0;
+  wire::ExchangeType exchange = wire::ExchangeType::INFORMATIONAL;
+  Bytes datagram;
+  int retries = 0;
+  TimePoint retransmit_at{};
+  Task task;
+};
+
+struct IkeSa {
+  std::uint32_t id = 0;
+  bool initiator = false;
+  IkeState state = IkeState::I_WAIT_INIT;
+  std::uint64_t spi_i = 0, spi_r = 0;
+  Endpoint local, remote;
+  bool nat_local = false, nat_remote = false;
+  bool use_natt_port = false;  // IKE moved to 4500 (RFC 7296 2.23)
+  bool peer_fragmentation = false;
+  std::string peer_name;  // tunnel-group / keyring peer
+  std::string map;        // crypto map entry that started or accepted this SA
+  std::uint32_t seq = 0;
+
+  // IKE_SA_INIT
+  CipherSuite suite;
+  std::chrono::seconds lifetime{86400};
+  std::vector<DhGroup> groups_to_try;  // initiator: KE group order
+  std::unique_ptr<crypto::KeyExchange> ke;
+  Bytes ni, nr;
+  Bytes cookie;
+  Bytes init_request, init_response;  // raw, for the AUTH signed octets (RFC 7296 2.15)
+
+  // Keys
+  std::optional<crypto::IkeSaKeys> keys;
+  std::unique_ptr<SkProtection> protect_out, protect_in;
+
+  // Message IDs (RFC 7296 2.2)
+  std::uint32_t next_request_mid = 0;
+  std::optional<OutstandingRequest> outstanding;
+  std::deque<Task> queue;
+  std::uint32_t expected_peer_mid = 0;
+  std::optional<std::uint32_t> last_response_mid;
+  Bytes last_response;
+
+  std::vector<std::unique_ptr<ChildSa>> children;
+  std::shared_ptr<ChildRequest> auth_child;  // the CHILD SA carried by IKE_AUTH
+
+  Bytes id_local, id_remote;  // ID payload bodies: type | 3 reserved | data
+  std::string id_local_text, id_remote_text;
+
+  TimePoint created{}, established{};
+  TimePoint last_heard{};
+  TimePoint rekey_at{}, expire_at{};
+  TimePoint half_open_deadline{};
+  TimePoint deadline{};  // earliest of all timers; TimePoint::max() = none
+
+  std::uint64_t local_spi() const { return initiator ? spi_i : spi_r; }
+  std::uint64_t remote_spi() const { return initiator ? spi_r : spi_i; }
+  ChildSa* child_by_spi_in(std::uint32_t spi);
+  ChildSa* child_by_spi_out(std::uint32_t spi);
+};
+
+}  // namespace ikegate::ikev2

@@ -1,0 +1,395 @@
+// Two IKEv2 engines back to back in one process: a simulated clock, an in-memory link that can
+// lose, duplicate and reorder datagrams, and two fake data planes that carry real ESP between
+// them. The scenario is the seed's ASA1/ASA2 tunnel (asa-ikev2-l2l-psk-debug).
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <functional>
+#include <map>
+
+#include "dataplane/fake.h"
+#include "ikev2/engine.h"
+#include "wire/ikev2_codec.h"
+
+using namespace ikegate;
+using namespace std::chrono_literals;
+
+namespace {
+
+IpAddress ip(const char* s) { return *IpAddress::parse(s); }
+
+policy::Selector host_pair(const char* src, const char* dst) {
+  policy::Selector s;
+  s.src_start = s.src_end = ip(src);
+  s.dst_start = s.dst_end = ip(dst);
+  return s;
+}
+
+struct Side {
+  const char* outside;
+  const char* peer;
+  std::vector<std::pair<const char*, const char*>> acl;  // src host, dst host
+};
+
+std::shared_ptr<policy::Policy> make_policy(const Side& side, const char* local_key, const char* remote_key) {
+  auto p = std::make_shared<policy::Policy>();
+  policy::IkeProposal ike;
+  ike.priority = 1;
+  ike.encrs = {{EncrId::AES_CBC, 256}};
+  ike.integs = {IntegId::HMAC_SHA1_96};
+  ike.prfs = {PrfId::HMAC_SHA1};
+  ike.groups = {DhGroup::MODP_1024};
+  p->ike_proposals.push_back(ike);
+  policy::CryptoMapEntry e;
+  e.map = "outside_map";
+  e.seq = 1;
+  e.acl_name = "l2l_list";
+  for (auto [s, d] : side.acl) {
+    policy::AclEntry a;
+    a.text = std::string("access-list l2l_list extended permit ip host ") + s + " host " + d;
+    a.selector = host_pair(s, d);
+    e.acl.push_back(a);
+  }
+  e.peers.push_back(ip(side.peer));
+  policy::EspProposal esp;
+  esp.name = "AES256";
+  esp.encrs = {{EncrId::AES_CBC, 256}};
+  esp.integs = {IntegId::HMAC_SHA1_96, IntegId::HMAC_MD5_96};
+  e.proposals.push_back(esp);
+  e.local_address = ip(side.outside);
+  e.interface = "outside";
+  p->map_entries.push_back(e);
+  policy::PeerAuth pa;
+  pa.name = side.peer;
+  pa.address = ip(side.peer);
+  pa.local_psk = SecretBytes(as_bytes(local_key));
+  pa.remote_psk = SecretBytes(as_bytes(remote_key));
+  p->peers.push_back(std::move(pa));
+  p->ikev2_addresses.push_back(ip(side.outside));
+  return p;
+}
+
+// A minimal IPv4/ICMP echo request (the data plane looks at addresses and protocol only).
+Bytes icmp_packet(const char* src, const char* dst, std::uint16_t seq) {
+  Bytes b(28, 0);
+  b[0] = 0x45;
+  store_be16(&b[2], 28);
+  b[8] = 64;
+  b[9] = 1;  // ICMP
+  store_be32(&b[12], ip(src).v4_value());
+  store_be32(&b[16], ip(dst).v4_value());
+  b[20] = 8;  // echo request
+  store_be16(&b[26], seq);
+  return b;
+}
+
+struct Datagram {
+  Endpoint from, to;
+  Bytes bytes;
+};
+
+struct Network;
+
+struct Node : ikev2::Host {
+  Network* net = nullptr;
+  std::string name;
+  IpAddress address;
+  std::shared_ptr<policy::Policy> policy;
+  dataplane::FakeDataPlane dp;
+  TestRandom random;
+  std::unique_ptr<ikev2::Engine> engine;
+  std::vector<std::string> lines;
+
+  Node(Network* n, std::string nm, std::shared_ptr<policy::Policy> p, std::uint64_t seed)
+      : net(n), name(std::move(nm)), address(p->ikev2_addresses.front()), policy(std::move(p)), dp(seed), random(seed) {
+    engine = std::make_unique<ikev2::Engine>(policy, dp, random, *this);
+    EXPECT_TRUE(engine->install_policies());
+  }
+  void send(const Endpoint& local, const Endpoint& remote, ByteView datagram) override;
+  void trace_event(const ikev2::TraceEvent& e) {
+    if (e.kind == ikev2::TraceEvent::Kind::SmTrace)
+      lines.push_back(std::string(e.state) + " " + std::string(e.event));
+    else if (e.kind == ikev2::TraceEvent::Kind::Note)
+      lines.push_back(e.text);
+  }
+  void trace(const ikev2::TraceEvent& e) override { trace_event(e); }
+  bool tracing(ikev2::Facility, int) const override { return true; }
+  bool traced(const std::string& needle) const {
+    for (const auto& l : lines)
+      if (l.find(needle) != std::string::npos) return true;
+    return false;
+  }
+  std::size_t children() const {
+    std::size_t n = 0;
+    for (const auto& sa : engine->snapshot(TimePoint{})) n += sa.children.size();
+    return n;
+  }
+};
+
+struct Network {
+  TimePoint now{std::chrono::hours(1)};
+  std::deque<Datagram> in_flight;
+  std::vector<Node*> nodes;
+  std::function<bool(const Datagram&)> drop;  // returns true to lose the datagram
+  bool duplicate_all = false;
+  std::size_t delivered = 0;
+
+  void deliver_all() {
+    for (int guard = 0; guard < 10000 && !in_flight.empty(); ++guard) {
+      Datagram d = std::move(in_flight.front());
+      in_flight.pop_front();
+      if (drop && drop(d)) continue;
+      for (Node* n : nodes)
+        if (n->address == d.to.address) {
+          ++delivered;
+          n->engine->on_datagram(d.to, d.from, d.bytes, now);
+          if (duplicate_all) n->engine->on_datagram(d.to, d.from, d.bytes, now);
+        }
+      pump_events();
+    }
+  }
+  void pump_events() {
+    for (Node* n : nodes)
+      for (const auto& ev : n->dp.drain_events()) n->engine->on_dataplane_event(ev, now);
+  }
+  // Runs until nothing is in flight and no timer is due before `until`.
+  void run_for(Duration span) {
+    TimePoint until = now + span;
+    for (int guard = 0; guard < 100000; ++guard) {
+      pump_events();
+      deliver_all();
+      std::optional<TimePoint> next;
+      for (Node* n : nodes)
+        if (auto d = n->engine->next_deadline(); d && (!next || *d < *next)) next = d;
+      if (!next || *next > until) break;
+      now = std::max(now, *next);
+      for (Node* n : nodes) n->engine->on_timer(now);
+    }
+    now = std::max(now, until);
+  }
+};
+
+void Node::send(const Endpoint& local, const Endpoint& remote, ByteView datagram) {
+  net->in_flight.push_back({local, remote, Bytes(datagram.begin(), datagram.end())});
+}
+
+const Side kAsa1{"10.0.0.1", "10.0.0.2", {{"192.168.1.1", "192.168.2.99"}, {"192.168.1.12", "192.168.2.99"}}};
+const Side kAsa2{"10.0.0.2", "10.0.0.1", {{"192.168.2.99", "192.168.1.1"}, {"192.168.2.99", "192.168.1.12"}}};
+
+struct Pair {
+  Network net;
+  Node a, b;
+  Pair(std::shared_ptr<policy::Policy> pa, std::shared_ptr<policy::Policy> pb)
+      : a(&net, "ASA1", std::move(pa), 11), b(&net, "ASA2", std::move(pb), 22) {
+    net.nodes = {&a, &b};
+    a.dp.connect(b.dp);
+  }
+  Pair() : Pair(make_policy(kAsa1, "cisco123", "cisco123"), make_policy(kAsa2, "cisco123", "cisco123")) {}
+};
+
+}  // namespace
+
+TEST(Ikev2Sim, TrafficBringsUpTheSeedTunnelAndTheQueuedPacketIsDelivered) {
+  Pair p;
+  auto pkt = icmp_packet("192.168.1.1", "192.168.2.99", 1);
+  EXPECT_EQ(p.a.dp.send(pkt), dataplane::FakeDataPlane::SendOutcome::Queued);
+  p.net.run_for(5s);
+
+  auto sa_a = p.a.engine->snapshot(p.net.now);
+  auto sa_b = p.b.engine->snapshot(p.net.now);
+  ASSERT_EQ(sa_a.size(), 1u);
+  ASSERT_EQ(sa_b.size(), 1u);
+  EXPECT_EQ(sa_a[0].status, "READY");
+  EXPECT_TRUE(sa_a[0].initiator);
+  EXPECT_FALSE(sa_b[0].initiator);
+  EXPECT_EQ(sa_a[0].remote_id, "10.0.0.2");
+  EXPECT_EQ(sa_b[0].remote_id, "10.0.0.1");
+  EXPECT_EQ(sa_a[0].encr, EncrId::AES_CBC);
+  EXPECT_EQ(sa_a[0].key_bits, 256);
+  ASSERT_EQ(sa_a[0].children.size(), 1u);
+  ASSERT_EQ(sa_b[0].children.size(), 1u);
+  // Each side's outbound SPI is the other's inbound SPI.
+  EXPECT_EQ(sa_a[0].children[0].spi_out, sa_b[0].children[0].spi_in);
+  EXPECT_EQ(sa_a[0].children[0].spi_in, sa_b[0].children[0].spi_out);
+  // The triggering packet was queued, then delivered through ESP.
+  auto got = p.b.dp.take_delivered();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0], pkt);
+  // And the way back works with the keys the responder derived.
+  EXPECT_EQ(p.b.dp.send(icmp_packet("192.168.2.99", "192.168.1.1", 1)), dataplane::FakeDataPlane::SendOutcome::Sent);
+  EXPECT_EQ(p.a.dp.take_delivered().size(), 1u);
+  // The seed's state machine milestones appear in the trace.
+  EXPECT_TRUE(p.a.traced("IDLE EV_INIT_SA"));
+  EXPECT_TRUE(p.b.traced("R_WAIT_AUTH EV_RECV_AUTH"));
+  EXPECT_TRUE(p.a.traced("CONNECTION STATUS: UP"));
+}
+
+TEST(Ikev2Sim, SecondAclLineGetsItsOwnChildSaByCreateChildSa) {
+  Pair p;
+  p.a.dp.send(icmp_packet("192.168.1.1", "192.168.2.99", 1));
+  p.net.run_for(5s);
+  EXPECT_EQ(p.a.dp.send(icmp_packet("192.168.1.12", "192.168.2.99", 1)), dataplane::FakeDataPlane::SendOutcome::Queued);
+  p.net.run_for(5s);
+  EXPECT_EQ(p.a.engine->ike_sa_count(), 1u);
+  EXPECT_EQ(p.a.children(), 2u);
+  EXPECT_EQ(p.b.children(), 2u);
+  EXPECT_TRUE(p.a.traced("CHILD_I_IPSEC EV_BLD_MSG"));
+  EXPECT_TRUE(p.b.traced("READY EV_RECV_CREATE_CHILD"));
+  EXPECT_EQ(p.b.dp.take_delivered().size(), 2u);
+}
+
+TEST(Ikev2Sim, WrongPreSharedKeyFailsOnBothSidesWithNoSa) {
+  Pair p(make_policy(kAsa1, "cisco123", "cisco123"), make_policy(kAsa2, "wrong-key", "cisco123"));
+  p.a.dp.send(icmp_packet("192.168.1.1", "192.168.2.99", 1));
+  p.net.run_for(5s);
+  EXPECT_EQ(p.a.engine->ike_sa_count(), 0u);
+  EXPECT_EQ(p.b.engine->ike_sa_count(), 0u);
+  EXPECT_EQ(p.b.engine->stats().auth_failures, 1u);
+  EXPECT_EQ(p.a.engine->stats().auth_failures, 1u);
+  EXPECT_TRUE(p.b.traced("AUTHENTICATION_FAILED"));
+  EXPECT_TRUE(p.a.traced("AUTHENTICATION_FAILED"));
+  EXPECT_EQ(p.a.dp.sa_count(), 0u);
+  EXPECT_EQ(p.b.dp.sa_count(), 0u);
+}
+
+TEST(Ikev2Sim, WrongKeyOnTheInitiatorIsCaughtByTheResponder) {
+  Pair p(make_policy(kAsa1, "wrong-key", "cisco123"), make_policy(kAsa2, "cisco123", "cisco123"));
+  p.a.dp.send(icmp_packet("192.168.1.1", "192.168.2.99", 1));
+  p.net.run_for(5s);
+  EXPECT_EQ(p.a.engine->ike_sa_count(), 0u);
+  EXPECT_EQ(p.b.engine->ike_sa_count(), 0u);
+  EXPECT_EQ(p.a.engine->stats().auth_failures, 1u);
+  EXPECT_EQ(p.b.engine->stats().auth_failures, 1u);
+  EXPECT_TRUE(p.b.traced("AUTH payload does not match the pre-shared key"));
+  EXPECT_TRUE(p.a.traced("answered AUTHENTICATION_FAILED"));
+}
+
+TEST(Ikev2Sim, ProposalMismatchIsNoProposalChosen) {
+  auto pb = make_policy(kAsa2, "cisco123", "cisco123");
+  pb->ike_proposals[0].encrs = {{EncrId::AES_CBC, 128}};
+  Pair p(make_policy(kAsa1, "cisco123", "cisco123"), pb);
+  p.a.dp.send(icmp_packet("192.168.1.1", "192.168.2.99", 1));
+  p.net.run_for(5s);
+  EXPECT_EQ(p.a.engine->ike_sa_count(), 0u);
+  EXPECT_EQ(p.b.engine->ike_sa_count(), 0u);
+  EXPECT_EQ(p.b.engine->stats().no_proposal, 1u);
+  EXPECT_TRUE(p.a.traced("NO_PROPOSAL_CHOSEN"));
+}
+
+TEST(Ikev2Sim, EspProposalMismatchLeavesIkeSaUpWithoutChild) {
+  auto pb = make_policy(kAsa2, "cisco123", "cisco123");
+  pb->map_entries[0].proposals[0].encrs = {{EncrId::AES_GCM_16, 128}};
+  Pair p(make_policy(kAsa1, "cisco123", "cisco123"), pb);
+  p.a.dp.send(icmp_packet("192.168.1.1", "192.168.2.99", 1));
+  p.net.run_for(5s);
+  EXPECT_EQ(p.a.engine->ike_sa_count(), 1u);
+  EXPECT_EQ(p.a.children(), 0u);
+  EXPECT_TRUE(p.a.traced("NO_PROPOSAL_CHOSEN"));
+}
+
+TEST(Ikev2Sim, SelectorsThatMatchNoAclAreTsUnacceptable) {
+  Side other = kAsa2;
+  other.acl = {{"192.168.2.99", "192.168.1.200"}};
+  Pair p(make_policy(kAsa1, "cisco123", "cisco123"), make_policy(other, "cisco123", "cisco123"));
+  p.a.dp.send(icmp_packet("192.168.1.1", "192.168.2.99", 1));
+  p.net.run_for(5s);
+  EXPECT_EQ(p.a.children(), 0u);
+  EXPECT_EQ(p.b.engine->stats().ts_unacceptable, 1u);
+  EXPECT_TRUE(p.a.traced("TS_UNACCEPTABLE"));
+}
+
+TEST(Ikev2Sim, ConvergesOverALossyDuplicatingLink) {
+  Pair p;
+  int n = 0;
+  p.net.drop = [&](const Datagram&) { return (++n % 3) == 1; };  // lose every third datagram
+  p.net.duplicate_all = true;
+  p.a.dp.send(icmp_packet("192.168.1.1", "192.168.2.99", 1));
+  p.net.run_for(60s);
+  EXPECT_EQ(p.a.children(), 1u);
+  EXPECT_EQ(p.b.children(), 1u);
+  EXPECT_GT(p.a.engine->stats().retransmits + p.b.engine->stats().retransmits, 0u);
+  EXPECT_GT(p.a.engine->stats().duplicate_requests + p.b.engine->stats().duplicate_requests, 0u);
+  EXPECT_EQ(p.b.dp.take_delivered().size(), 1u);
+}
+
+TEST(Ikev2Sim, InvalidKePayloadMakesTheInitiatorRetryWithTheResponderGroup) {
+  auto pa = make_policy(kAsa1, "cisco123", "cisco123");
+  pa->ike_proposals[0].groups = {DhGroup::MODP_1024, DhGroup::MODP_2048};
+  auto pb = make_policy(kAsa2, "cisco123", "cisco123");
+  pb->ike_proposals[0].groups = {DhGroup::MODP_2048};
+  Pair p(pa, pb);
+  p.a.dp.send(icmp_packet("192.168.1.1", "192.168.2.99", 1));
+  p.net.run_for(5s);
+  auto s = p.a.engine->snapshot(p.net.now);
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_EQ(s[0].dh, DhGroup::MODP_2048);
+  EXPECT_EQ(s[0].status, "READY");
+  EXPECT_TRUE(p.b.traced("INVALID_KE_PAYLOAD"));
+}
+
+TEST(Ikev2Sim, DeadPeerIsDetectedByDpdAndItsSasRemoved) {
+  Pair p;
+  p.a.dp.send(icmp_packet("192.168.1.1", "192.168.2.99", 1));
+  p.net.run_for(5s);
+  ASSERT_EQ(p.a.engine->ike_sa_count(), 1u);
+  p.net.drop = [](const Datagram&) { return true; };  // the peer is gone
+  // DPD 10 s, retry 2 s, 5 retransmissions: gone within about 20 s.
+  p.net.run_for(30s);
+  EXPECT_EQ(p.a.engine->ike_sa_count(), 0u);
+  EXPECT_EQ(p.a.dp.sa_count(), 0u);
+  EXPECT_EQ(p.a.engine->stats().dpd_timeouts + p.b.engine->stats().dpd_timeouts, 2u);
+}
+
+TEST(Ikev2Sim, ChildSaIsRekeyedBeforeItExpiresAndTrafficKeepsFlowing) {
+  auto pa = make_policy(kAsa1, "cisco123", "cisco123");
+  auto pb = make_policy(kAsa2, "cisco123", "cisco123");
+  pa->map_entries[0].lifetime = 120s;
+  pb->map_entries[0].lifetime = 300s;
+  Pair p(pa, pb);
+  p.a.dp.send(icmp_packet("192.168.1.1", "192.168.2.99", 1));
+  p.net.run_for(5s);
+  auto before = p.a.engine->snapshot(p.net.now)[0].children.at(0).spi_in;
+  p.net.run_for(200s);
+  auto s = p.a.engine->snapshot(p.net.now);
+  ASSERT_EQ(s.size(), 1u);
+  ASSERT_EQ(s[0].children.size(), 1u);
+  EXPECT_NE(s[0].children[0].spi_in, before);
+  EXPECT_EQ(p.b.children(), 1u);
+  EXPECT_EQ(p.a.dp.send(icmp_packet("192.168.1.1", "192.168.2.99", 2)), dataplane::FakeDataPlane::SendOutcome::Sent);
+  EXPECT_EQ(p.b.dp.take_delivered().size(), 2u);
+}
+
+TEST(Ikev2Sim, ClearTearsDownAndTrafficBringsItBack) {
+  Pair p;
+  p.a.dp.send(icmp_packet("192.168.1.1", "192.168.2.99", 1));
+  p.net.run_for(5s);
+  EXPECT_EQ(p.a.engine->clear_ike_sas(std::nullopt, p.net.now), 1u);
+  p.net.run_for(2s);
+  EXPECT_EQ(p.a.engine->ike_sa_count(), 0u);
+  EXPECT_EQ(p.b.engine->ike_sa_count(), 0u);
+  EXPECT_EQ(p.a.dp.send(icmp_packet("192.168.1.1", "192.168.2.99", 2)), dataplane::FakeDataPlane::SendOutcome::Queued);
+  p.net.run_for(5s);
+  EXPECT_EQ(p.a.children(), 1u);
+  EXPECT_EQ(p.b.dp.take_delivered().size(), 2u);
+}
+
+TEST(Ikev2Sim, GarbageAndUnknownSpisAreCountedNotFatal) {
+  Pair p;
+  p.a.dp.send(icmp_packet("192.168.1.1", "192.168.2.99", 1));
+  p.net.run_for(5s);
+  Endpoint from{ip("10.0.0.9"), 500}, to{ip("10.0.0.2"), 500};
+  Bytes junk(100, 0x41);
+  p.b.engine->on_datagram(to, from, junk, p.net.now);
+  // A well-formed INFORMATIONAL for an SA that does not exist.
+  wire::Message m;
+  m.header.spi_i = 0x1111;
+  m.header.spi_r = 0x2222;
+  m.header.exchange = wire::ExchangeType::INFORMATIONAL;
+  m.header.flags = wire::kFlagInitiator;
+  auto bytes = wire::encode(m, nullptr);
+  ASSERT_TRUE(bytes);
+  p.b.engine->on_datagram(to, from, *bytes, p.net.now);
+  EXPECT_EQ(p.b.engine->stats().decode_errors, 1u);
+  EXPECT_EQ(p.b.engine->stats().invalid_spi, 1u);
+  EXPECT_EQ(p.b.children(), 1u);
+}
