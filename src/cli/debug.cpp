@@ -1,0 +1,170 @@
+#include "cli/debug.h"
+
+#include <fmt/format.h>
+
+#include <string_view>
+
+#include "wire/ikev2_dump.h"
+#include "wire/ikev2_message.h"
+#include "wire/ikev2_types.h"
+
+namespace ikegate::cli {
+namespace {
+
+using ikev2::Facility;
+using ikev2::TraceEvent;
+
+bool shown(int line_level, int facility_level) {
+  return facility_level > 0 && line_level <= facility_level;
+}
+
+// Free text may carry what a peer sent (identities, vendor strings): control characters are
+// replaced so that no peer can forge or break a log line, and embedded line ends split it.
+std::vector<std::string> text_lines(std::string_view text) {
+  std::vector<std::string> lines(1);
+  for (char ch : text) {
+    auto c = static_cast<unsigned char>(ch);
+    if (c == '\n') {
+      lines.emplace_back();
+    } else if (c == '\r') {
+      continue;
+    } else if (c < 0x20 || c == 0x7f) {
+      lines.back() += '?';
+    } else {
+      lines.back() += ch;
+    }
+  }
+  return lines;
+}
+
+std::string exchange_name(const wire::Message& m) {
+  auto name = wire::name(m.header.exchange);
+  if (!name.empty()) return std::string(name);
+  return fmt::format("{}", static_cast<unsigned>(m.header.exchange));
+}
+
+// "[10.0.0.1]:500" as SENT PKT / RECV PKT print an endpoint.
+std::string bracketed(const Endpoint& e) {
+  return fmt::format("[{}]:{}", e.address.to_string(), e.port);
+}
+
+std::string sm_body(const TraceEvent& ev) {
+  return fmt::format("SM Trace-> SA: I_SPI={:016X} R_SPI={:016X} ({}) MsgID = {:08X} CurState: {} "
+                     "Event: {}",
+                     ev.spi_i, ev.spi_r, ev.initiator ? 'I' : 'R', ev.message_id, ev.state,
+                     ev.event);
+}
+
+}  // namespace
+
+bool DebugRenderer::wants(Facility facility, int level, const DebugLevels& levels) const {
+  return shown(level, facility == Facility::Protocol ? levels.protocol : levels.platform);
+}
+
+std::vector<std::string> DebugRenderer::render(const TraceEvent& event,
+                                               const DebugLevels& levels) const {
+  return personality_ == policy::Personality::Asa ? render_asa(event, levels)
+                                                  : render_ios(event, levels);
+}
+
+// asa-ikev2-l2l-psk-debug: "IKEv2-PROTO-5: (16): SM Trace-> ...", "IKEv2-PROTO-3: (16): Getting
+// configured policies", "IKEv2-PLAT-3: (16) tg_name set to: 10.0.0.2" (no colon after the id on
+// the platform facility), "IKEv2-PLAT-3: attempting to find tunnel group ..." (no id at all).
+std::vector<std::string> DebugRenderer::render_asa(const TraceEvent& ev,
+                                                   const DebugLevels& levels) const {
+  std::vector<std::string> out;
+  switch (ev.kind) {
+    case TraceEvent::Kind::SmTrace: {
+      if (!wants(Facility::Protocol, ev.level, levels)) break;
+      if (ev.sa_id != 0) {
+        out.push_back(fmt::format("IKEv2-PROTO-{}: ({}): {}", ev.level, ev.sa_id, sm_body(ev)));
+      } else {
+        out.push_back(fmt::format("IKEv2-PROTO-{}: {}", ev.level, sm_body(ev)));
+      }
+      break;
+    }
+    case TraceEvent::Kind::Note: {
+      if (!wants(ev.facility, ev.level, levels)) break;
+      bool protocol = ev.facility == Facility::Protocol;
+      std::string prefix = fmt::format("IKEv2-{}-{}:", protocol ? "PROTO" : "PLAT", ev.level);
+      if (ev.sa_id != 0) prefix += fmt::format(" ({}){}", ev.sa_id, protocol ? ":" : "");
+      for (const auto& line : text_lines(ev.text)) {
+        out.push_back(line.empty() ? prefix : prefix + " " + line);
+      }
+      break;
+    }
+    case TraceEvent::Kind::Packet: {
+      if (ev.message == nullptr) break;
+      const wire::Message& m = *ev.message;
+      bool proto = wants(Facility::Protocol, 3, levels);
+      bool dump = wants(Facility::Protocol, 4, levels);
+      bool plat = wants(Facility::Platform, 4, levels);
+      const auto& h = m.header;
+      auto plat_line = [&] {
+        const Endpoint& src = ev.sent ? ev.local : ev.remote;
+        const Endpoint& dst = ev.sent ? ev.remote : ev.local;
+        return fmt::format("IKEv2-PLAT-4: {} PKT [{}] {}->{} InitSPI=0x{:016x} RespSPI=0x{:016x} "
+                           "MID={:08x}",
+                           ev.sent ? "SENT" : "RECV", exchange_name(m), bracketed(src),
+                           bracketed(dst), h.spi_i, h.spi_r, h.message_id);
+      };
+      // A received packet is announced by the platform before the protocol parses it; a sent
+      // one after the protocol has built it.
+      if (plat && !ev.sent) out.push_back(plat_line());
+      if (proto) {
+        out.push_back(fmt::format("IKEv2-PROTO-3: {} [L {}/R {}/VRF i0:f0] m_id: 0x{:x}",
+                                  ev.sent ? "Tx" : "Rx", ev.local.to_string(),
+                                  ev.remote.to_string(), h.message_id));
+        out.push_back(fmt::format("IKEv2-PROTO-3: HDR[i:{:016X} - r: {:016X}]", h.spi_i, h.spi_r));
+      }
+      if (dump) {
+        auto lines = wire::dump_asa(m, ev.sent ? wire::Direction::Sent : wire::Direction::Received);
+        out.insert(out.end(), std::make_move_iterator(lines.begin()),
+                   std::make_move_iterator(lines.end()));
+      }
+      if (plat && ev.sent) out.push_back(plat_line());
+      break;
+    }
+  }
+  return out;
+}
+
+// ios-ikev2-l2l-debug: "IKEv2:(SA ID = 1):SM Trace-> ...", "IKEv2:(SA ID = 1):Generate skeyid",
+// "IKEv2:New ikev2 sa request admitted", and the message dump whose first line carries the
+// "(SA ID = N):" of an SA that exists.
+std::vector<std::string> DebugRenderer::render_ios(const TraceEvent& ev,
+                                                   const DebugLevels& levels) const {
+  std::vector<std::string> out;
+  std::string prefix = ev.sa_id != 0 ? fmt::format("IKEv2:(SA ID = {}):", ev.sa_id) : "IKEv2:";
+  switch (ev.kind) {
+    case TraceEvent::Kind::SmTrace:
+      if (wants(Facility::Protocol, ev.level, levels)) out.push_back(prefix + sm_body(ev));
+      break;
+    case TraceEvent::Kind::Note:
+      if (!wants(ev.facility, ev.level, levels)) break;
+      for (const auto& line : text_lines(ev.text)) out.push_back(prefix + line);
+      break;
+    case TraceEvent::Kind::Packet: {
+      if (ev.message == nullptr) break;
+      // IOS 15 announces each datagram before its dump.
+      if (wants(Facility::Platform, 4, levels)) {
+        out.push_back(ev.sent ? fmt::format("{}Sending Packet [To {}/From {}/VRF i0:f0]", prefix,
+                                            ev.remote.to_string(), ev.local.to_string())
+                              : fmt::format("{}Received Packet [From {}/To {}/VRF i0:f0]", prefix,
+                                            ev.remote.to_string(), ev.local.to_string()));
+      }
+      if (wants(Facility::Protocol, 4, levels)) {
+        std::optional<unsigned> id;
+        if (ev.sa_id != 0) id = ev.sa_id;
+        auto lines = wire::dump_ios(
+            *ev.message, ev.sent ? wire::Direction::Sent : wire::Direction::Received, id);
+        out.insert(out.end(), std::make_move_iterator(lines.begin()),
+                   std::make_move_iterator(lines.end()));
+      }
+      break;
+    }
+  }
+  return out;
+}
+
+}  // namespace ikegate::cli
