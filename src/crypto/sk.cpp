@@ -49,7 +49,7 @@ class CbcHmacSk final : public SkProtection {
     MutableByteView icv = message.subspan(aad_len + block_ + ct_len, icv_);
     iv_.fill(iv);
     // Padding content is arbitrary (RFC 7296 3.14); zeros, then the pad length octet.
-    std::memmove(ct.data(), plaintext.data(), plaintext.size());
+    if (!plaintext.empty()) std::memmove(ct.data(), plaintext.data(), plaintext.size());
     const std::size_t pad = ct_len - plaintext.size() - 1;
     std::fill_n(ct.begin() + static_cast<std::ptrdiff_t>(plaintext.size()), pad, std::uint8_t{0});
     ct.back() = static_cast<std::uint8_t>(pad);
@@ -122,7 +122,7 @@ class GcmSk final : public SkProtection {
     // repeat becomes plausible, and rekeying resets the key.
     iv_.fill(iv);
     std::copy(iv.begin(), iv.end(), nonce_.begin() + kSalt);
-    std::memmove(ct.data(), plaintext.data(), plaintext.size());
+    if (!plaintext.empty()) std::memmove(ct.data(), plaintext.data(), plaintext.size());
     ct.back() = 0;  // pad length
     return cipher_.seal(nonce_, message.first(aad_len), ct, ct, icv);
   }
