@@ -234,7 +234,10 @@ std::vector<IkeSaView> ike_sa_views(const std::vector<ikev2::IkeSaInfo>& sas,
     v.l2l = true;
     v.lifetime_remaining = std::max(Seconds{0}, sa.lifetime - sa.active);
     if (personality == policy::Personality::Ios) v.engine_conn = fmt::format("SW:{}", sa.id);
-    for (const auto& c : sa.children) {
+    // Newest first, as the seed's ASA lists them: the CREATE_CHILD_SA child (192.168.1.12)
+    // above the IKE_AUTH one (192.168.1.1).
+    for (auto it = sa.children.rbegin(); it != sa.children.rend(); ++it) {
+      const auto& c = *it;
       const auto& s = c.selector;
       IkeChildView cv;
       cv.local_selector = range_of(s.src_start, s.src_end, s.src_port_start, s.src_port_end);
@@ -278,6 +281,9 @@ std::vector<ChildSaView> child_sa_views(const std::vector<ikev2::IkeSaInfo>& sas
       k.send_errors = c.out.send_errors;
       k.recv_errors = c.in.recv_errors + c.in.auth_failures;
       k.replay_failures = c.in.replay_failures;
+      // Nothing is compressed: the ASA counts every encapsulated packet as "not compressed"
+      // (the seed's 3 pings print 3), IOS leaves the counter at 0 (the seed's 100 print 0).
+      if (policy.personality == policy::Personality::Asa) k.not_compressed = k.encaps;
       k.encrypt_drops = c.out.send_errors;
       k.decrypt_drops = c.in.recv_errors + c.in.auth_failures + c.in.replay_failures;
       v.ipsec_overhead = esp_overhead(c, sa.local);

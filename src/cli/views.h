@@ -13,8 +13,8 @@
 
 namespace ikegate::cli {
 
-// `show crypto ikev2 sa` / `show crypto isakmp sa`: one view per IKE SA, CHILD SAs included.
-// Tunnel-id and Session-id are the engine's SA number.
+// `show crypto ikev2 sa` / `show crypto isakmp sa`: one view per IKE SA, its CHILD SAs newest
+// first. Tunnel-id and Session-id are both the engine's SA number.
 std::vector<IkeSaView> ike_sa_views(const std::vector<ikev2::IkeSaInfo>& sas,
                                     policy::Personality personality);
 
