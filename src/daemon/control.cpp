@@ -397,6 +397,7 @@ int run_control_client(const std::string& path, const std::vector<std::string>& 
   const TimePoint deadline = Clock::now() + timeout;
   std::string in;
   char buf[16384];
+  bool interrupted = false;
   while (true) {
     // Hand out every complete frame first.
     while (in.size() >= kFrameHeader) {
@@ -415,6 +416,10 @@ int run_control_client(const std::string& path, const std::vector<std::string>& 
       std::fwrite(in.data() + kFrameHeader, 1, len, out);
       if (monitor) std::fflush(out);
       in.erase(0, kFrameHeader + len);
+    }
+    if (interrupted) {
+      std::fflush(out);
+      return 0;
     }
     pollfd fds[2] = {{fd.get(), POLLIN, 0}, {sigint ? sigint->fd() : -1, POLLIN, 0}};
     int wait_ms = -1;
@@ -435,8 +440,11 @@ int run_control_client(const std::string& path, const std::vector<std::string>& 
     }
     if (r == 0) continue;  // the deadline check above reports it
     if (fds[1].revents & POLLIN) {
-      std::fflush(out);
-      return 0;  // Ctrl-C ends a monitor session normally
+      // Ctrl-C ends a monitor session normally, after printing what has already arrived.
+      const ssize_t n = ::recv(fd.get(), buf, sizeof buf, MSG_DONTWAIT);
+      if (n > 0) in.append(buf, static_cast<std::size_t>(n));
+      interrupted = true;
+      continue;
     }
     const ssize_t n = ::recv(fd.get(), buf, sizeof buf, 0);
     if (n < 0 && errno == EINTR) continue;

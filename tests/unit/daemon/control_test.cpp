@@ -147,7 +147,8 @@ TEST(Control, RoundTripWithStatus) {
 }
 
 TEST(Control, OutputMayContainAnyOctets) {
-  const std::string weird = std::string("line\0with NUL\n\x05X\x00\x00\x00\x04", 22) + "no newline";
+  static constexpr char kRaw[] = "line\0with NUL\n\x05X\x00\x00\x00\x04";  // looks like a frame
+  const std::string weird = std::string(kRaw, sizeof kRaw - 1) + "no newline";
   Daemon d([&](std::string_view, Session&) { return CommandResult{3, weird}; });
   ASSERT_TRUE(d.server);
   Capture out, err;

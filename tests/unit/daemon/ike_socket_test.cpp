@@ -3,6 +3,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <optional>
 #include <vector>
 
@@ -118,8 +119,8 @@ TEST(IkeSocket, NonEspMarkerIsStrippedOn4500) {
   ASSERT_TRUE(f.sock);
   Peer peer;
   const Bytes msg = ike_message(0xCD);
-  Bytes wire{0, 0, 0, 0};
-  wire.insert(wire.end(), msg.begin(), msg.end());
+  Bytes wire(4 + msg.size(), 0);  // the non-ESP marker, then the message
+  std::copy(msg.begin(), msg.end(), wire.begin() + 4);
   peer.send_to(f.sock->local_natt(), wire);
   ASSERT_TRUE(f.run_until([&] { return f.got.ike.size() == 1; }));
   EXPECT_EQ(f.got.ike[0].second, msg);
