@@ -33,7 +33,9 @@ using EventPtr = std::unique_ptr<event, EventDeleter>;
 class EventLoop {
  public:
   // A registration (fd watch, timer, signal). Move-only; destroying it cancels the
-  // registration. A callback may destroy its own Handle.
+  // registration. A callback may destroy its own Handle. Handles (and Timers) must not outlive
+  // their loop, and are created and destroyed on the loop thread only (libevent is used without
+  // its locks).
   class Handle {
    public:
     Handle();

@@ -37,7 +37,8 @@ class WorkerPool {
   // Loop thread (or any thread). `work` runs on a worker, then `done_on_loop` on the loop
   // thread. False when the queue is full: the loop must not block, so the caller sheds the load
   // (an IKE_SA_INIT is dropped and will be retransmitted by its initiator, RFC 7296 2.1).
-  // With one thread, completions arrive in submission order.
+  // With one thread, completions arrive in submission order. `work` must not throw (a worker
+  // has nobody to report to); it captures its inputs by value and hands results to `done`.
   bool submit(std::function<void()> work, std::function<void()> done_on_loop);
 
   // Stops accepting work, discards what has not started and joins. Idempotent.
