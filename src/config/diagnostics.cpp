@@ -66,7 +66,7 @@ std::string redact_words(const std::vector<std::string>& words, std::size_t max_
     if (i > 0) s += ' ';
     const std::string& w = words[i];
     bool is_type_digit = w.size() == 1 && std::isdigit(static_cast<unsigned char>(w[0]));
-    if (mask_next && !is_type_digit && w != "local" && w != "remote") {
+    if (mask_next && !is_type_digit && w != "local" && w != "remote" && w != "md5" && w != "encrypted") {
       s += "*****";
       mask_next = false;
       continue;
@@ -78,6 +78,18 @@ std::string redact_words(const std::vector<std::string>& words, std::size_t max_
   }
   if (words.size() > max_words) s += " ...";
   return s;
+}
+
+std::string redact_text(std::string_view text) {
+  std::vector<std::string> words;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && text[i] == ' ') ++i;
+    std::size_t start = i;
+    while (i < text.size() && text[i] != ' ') ++i;
+    if (i > start) words.emplace_back(text.substr(start, i - start));
+  }
+  return redact_words(words, words.size());
 }
 
 }  // namespace ikegate::config

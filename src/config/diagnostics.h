@@ -31,4 +31,7 @@ std::string closest_name(std::string_view name, const std::vector<std::string>& 
 // introduces a secret (password, key, pre-shared-key, secret, ...) replaced by `*****`.
 std::string redact_words(const std::vector<std::string>& words, std::size_t max_words);
 
+// A kept command's text with every such secret word masked: how kept commands print.
+std::string redact_text(std::string_view text);
+
 }  // namespace ikegate::config

@@ -618,7 +618,7 @@ bool Parser::ios_sub(std::size_t fi, const Line& l, bool apply) {
       } else if (what == "security-association" && a.accept("lifetime")) {
         parse_lifetime(p.lifetime, a, l);
       } else {
-        unknown(l, "an ipsec profile");
+        unknown(l, "crypto ipsec profile mode");
         kept_here();
         return true;
       }

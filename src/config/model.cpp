@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "config/diagnostics.h"
+
 namespace ikegate::config {
 
 namespace {
@@ -9,6 +11,13 @@ void mask(ConfigSecret& s) {
   if (!s.is_set()) return;
   s.state = ConfigSecret::State::Masked;
   s.value = SecretBytes();
+}
+
+void mask_kept(std::vector<RawCommand>& cmds) {
+  for (auto& c : cmds) {
+    c.text = redact_text(c.text);
+    mask_kept(c.children);
+  }
 }
 
 template <class V>
@@ -33,6 +42,36 @@ Model Model::redacted() const {
       mask(p.local_key);
       mask(p.remote_key);
     }
+  // Kept commands may carry secrets too (enable password, snmp-server community, ...).
+  for (auto& s : m.kept) mask_kept(s);
+  auto each = [](auto& v, auto member) {
+    for (auto& x : v) mask_kept(x.*member);
+  };
+  each(m.interfaces, &Interface::other);
+  each(m.network_objects, &NetworkObject::other);
+  each(m.network_groups, &NetworkObjectGroup::other);
+  each(m.other_objects, &OtherObject::children);
+  each(m.asa_ikev2_policies, &AsaIkev2Policy::other);
+  each(m.ikev2_proposals, &IosIkev2Proposal::other);
+  each(m.ios_ikev2_policies, &IosIkev2Policy::other);
+  each(m.isakmp_policies, &IsakmpPolicy::other);
+  each(m.ipsec_proposals, &IpsecProposal::other);
+  each(m.transform_sets, &TransformSet::other);
+  each(m.trustpoints, &Trustpoint::other);
+  each(m.trustpoints, &Trustpoint::crl_lines);
+  each(m.keyrings, &Keyring::other);
+  each(m.ikev2_profiles, &Ikev2Profile::other);
+  each(m.ipsec_profiles, &IpsecProfile::other);
+  each(m.group_policies, &GroupPolicy::attribute_lines);
+  each(m.users, &User::attribute_lines);
+  each(m.tunnel_groups, &TunnelGroup::ipsec_other);
+  each(m.tunnel_groups, &TunnelGroup::general_other);
+  each(m.tunnel_groups, &TunnelGroup::webvpn_other);
+  for (auto& kr : m.keyrings) each(kr.peers, &KeyringPeer::other);
+  for (auto* maps : {&m.crypto_maps, &m.dynamic_maps})
+    for (auto& map : *maps)
+      for (auto& e : map.entries)
+        for (auto& o : e.other) o = redact_text(o);
   return m;
 }
 

@@ -292,6 +292,37 @@ void Parser::unknown(const Line& l, std::string_view where) {
 
 void Parser::push(Frame f) { stack_.push_back(f); }
 
+std::string_view mode_name(Mode m) {
+  switch (m) {
+    case Mode::Global: return "global configuration";
+    case Mode::Interface: return "interface mode";
+    case Mode::AsaIkev2Policy: return "crypto ikev2 policy mode";
+    case Mode::IpsecProposal: return "ipsec-proposal mode";
+    case Mode::IsakmpPolicy: return "crypto isakmp policy mode";
+    case Mode::TunnelIpsec: return "tunnel-group ipsec-attributes mode";
+    case Mode::TunnelGeneral: return "tunnel-group general-attributes mode";
+    case Mode::TunnelWebvpn: return "tunnel-group webvpn-attributes mode";
+    case Mode::GroupPolicyAttributes: return "group-policy attributes mode";
+    case Mode::UserAttributes: return "username attributes mode";
+    case Mode::Trustpoint: return "crypto ca trustpoint mode";
+    case Mode::TrustpointCrl: return "crl configure mode";
+    case Mode::ObjectNetwork: return "object network mode";
+    case Mode::ObjectGroupNetwork: return "object-group network mode";
+    case Mode::OtherObject: return "object mode";
+    case Mode::TransformSet: return "transform-set mode";
+    case Mode::IosIkev2Proposal: return "crypto ikev2 proposal mode";
+    case Mode::IosIkev2Policy: return "crypto ikev2 policy mode";
+    case Mode::Keyring: return "crypto ikev2 keyring mode";
+    case Mode::KeyringPeer: return "keyring peer mode";
+    case Mode::Ikev2Profile: return "crypto ikev2 profile mode";
+    case Mode::IpsecProfile: return "crypto ipsec profile mode";
+    case Mode::CryptoMapEntry: return "crypto map mode";
+    case Mode::IosAcl: return "access-list mode";
+    case Mode::Kept: return "a kept block";
+  }
+  return "";
+}
+
 RawCommand& Parser::keep(std::vector<RawCommand>& where, const Line& l) {
   where.push_back(RawCommand{Loc{l.number}, join_words(l.words), {}});
   return where.back();
@@ -324,6 +355,16 @@ void Parser::feed(const Line& l) {
       return;
     }
   }
+  // A line at a block's own indentation that is no global command either: the device would
+  // still take it in the sub-mode (the seeds lose indentation at page breaks).
+  if (!is_global_command(l)) {
+    for (std::size_t fi = stack_.size() - 1; fi >= 1; --fi) {
+      if (sub_command(fi, l, false)) {
+        sub_command(fi, l, true);
+        return;
+      }
+    }
+  }
   // An indented line no block takes belongs, kept as written, to the block above it.
   if (l.indent > 0 && stack_.size() > 1) {
     std::size_t fi = stack_.size() - 1;
@@ -332,7 +373,7 @@ void Parser::feed(const Line& l) {
       Frame& f = stack_[fi];
       if (f.child_indent < 0) f.child_indent = l.indent;
       close_to(fi);
-      if (f.mode != Mode::Kept) unknown(l, "this block");
+      if (f.mode != Mode::Kept) unknown(l, mode_name(f.mode));
       if (f.kept != nullptr) {
         keep_block(*f.kept, l, nullptr);
       }
@@ -384,6 +425,18 @@ void Parser::global(const Line& l) {
   if (keep_known_global(l)) return;
   unknown(l, "");
   keep_global(l, Section::Trailer, nullptr);
+}
+
+bool Parser::is_global_command(const Line& l) const {
+  static constexpr std::string_view kAsa[] = {"hostname", "interface", "access-list", "object", "object-group",
+                                              "crypto", "tunnel-group", "group-policy", "username", "ip",
+                                              "ASA", "PIX", "no"};
+  static constexpr std::string_view kIos[] = {"hostname", "interface", "ip", "access-list", "crypto", "version", "no"};
+  const std::string& w0 = l.words[0];
+  if (dialect_ == Dialect::Asa ? std::find(std::begin(kAsa), std::end(kAsa), w0) != std::end(kAsa)
+                               : std::find(std::begin(kIos), std::end(kIos), w0) != std::end(kIos))
+    return true;
+  return find_kept(dialect_, l.words) != nullptr;
 }
 
 bool Parser::keep_known_global(const Line& l) {
@@ -610,7 +663,7 @@ void Parser::apply_transform_words(TransformSet& ts, Args& a, const Line& l) {
       case TransformKind::EspEncryption: {
         Cipher c = t->cipher;
         if (t->takes_key_size) {
-          if (auto bits = parse_number(a.peek(), 128, 256)) {
+          if (auto bits = parse_number(a.peek(), 0, 99999)) {
             if (*bits != 128 && *bits != 192 && *bits != 256) {
               error(l, "AES key size '" + std::string(a.peek()) + "' is not valid; expected 128, 192 or 256");
               return;
@@ -782,12 +835,12 @@ void Parser::apply_map_command(CryptoMapEntry& e, Args& a, const Line& l, std::s
       a.next();
       if (!parse_lifetime(e.lifetime, a, l)) return;
     } else {
-      unknown(l, "a crypto map");
+      unknown(l, "crypto map mode");
       keep_other();
       return;
     }
   } else {
-    unknown(l, "a crypto map");
+    unknown(l, "crypto map mode");
     keep_other();
     return;
   }
@@ -857,6 +910,11 @@ std::optional<AclEntry> Parser::parse_acl_entry(Args& a, const Line& l, bool sta
       }
       a.next();
       std::uint32_t netmask = asa ? *mask : ~*mask;
+      if (!asa && *mask != 0 && netmask_to_prefix(*mask) && !netmask_to_prefix(~*mask)) {
+        error(l, std::string(what) + " mask " + std::string(mw) + " is a netmask; expected a wildcard mask, e.g. '" +
+                     std::string(w) + " " + IpAddress::v4(~*mask).to_string() + "'");
+        return false;
+      }
       if (asa && !netmask_to_prefix(netmask)) {
         error(l, std::string(what) + " netmask " + std::string(mw) +
                      " is not contiguous; expected a netmask such as 255.255.255.0");

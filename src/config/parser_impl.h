@@ -103,6 +103,7 @@ std::optional<IpAddress> parse_ipv4(std::string_view w);
 std::optional<std::uint32_t> parse_dotted(std::string_view w);  // any dotted quad as a number
 std::optional<long long> parse_number(std::string_view w, long long lo, long long hi);
 std::string mask_text(std::uint32_t mask);
+std::string_view mode_name(Mode m);  // "interface mode", for messages
 
 class Parser {
  public:
@@ -153,6 +154,7 @@ class Parser {
   bool ios_global(const Line& l);
   bool shared_global(const Line& l);
   bool keep_known_global(const Line& l);
+  bool is_global_command(const Line& l) const;
   void close_to(std::size_t fi) { stack_.resize(fi + 1); }
 
   Dialect dialect_;

@@ -1,6 +1,7 @@
 #include "config/printer.h"
 
 #include "config/algorithms.h"
+#include "config/diagnostics.h"
 
 namespace ikegate::config {
 
@@ -24,7 +25,7 @@ class Printer {
   void bang() { line("!"); }
   void raw(const std::vector<RawCommand>& cmds, int depth) {
     for (const auto& c : cmds) {
-      line(std::string(static_cast<std::size_t>(depth), ' ') + c.text);
+      line(std::string(static_cast<std::size_t>(depth), ' ') + redact_text(c.text));
       raw(c.children, depth + 1);
     }
   }
@@ -158,7 +159,7 @@ class Printer {
       if (!e.ikev2_proposals.empty()) v.push_back("set ikev2 ipsec-proposal" + refs(e.ikev2_proposals));
       if (e.match_address) v.push_back("match address " + e.match_address->name);
     }
-    for (const auto& o : e.other) v.push_back(o);
+    for (const auto& o : e.other) v.push_back(redact_text(o));
     return v;
   }
 
@@ -360,8 +361,14 @@ std::string Printer::asa() {
 std::string Printer::ios() {
   bang();
   if (!m_.version.empty()) line(m_.version);
-  kept(Section::Header);
+  // As IOS prints it: the service commands, the hostname, then the rest of the header.
+  const auto& header = m_.kept[static_cast<int>(Section::Header)];
+  auto is_service = [](const RawCommand& c) { return c.text.starts_with("service ") || c.text.starts_with("no service "); };
+  for (const auto& c : header)
+    if (is_service(c)) raw({c}, 0);
   if (!m_.hostname.empty()) line("hostname " + m_.hostname);
+  for (const auto& c : header)
+    if (!is_service(c)) raw({c}, 0);
   bang();
   for (const auto& p : m_.isakmp_policies) {
     line("crypto isakmp policy " + std::to_string(p.priority));
