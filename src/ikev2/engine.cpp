@@ -1622,8 +1622,8 @@ struct Engine::Impl {
       if (o.retries >= options.retransmit_limit) {
         if (o.task.kind == TaskKind::Dpd) ++stats.dpd_timeouts;
         note(&sa, Facility::Protocol, 1,
-             fmt::format("Peer {} did not answer after {} retransmissions; deleting the IKE SA",
-                         sa.remote.address.to_string(), o.retries));
+             fmt::format("{}eer {} did not answer after {} retransmissions; deleting the IKE SA",
+                         o.task.kind == TaskKind::Dpd ? "DPD: p" : "P", sa.remote.address.to_string(), o.retries));
         destroy(sa, o.task.kind == TaskKind::Dpd ? "DPD: peer not responding" : "retransmissions exhausted");
         return;
       }

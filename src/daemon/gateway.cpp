@@ -1,0 +1,298 @@
+#include "daemon/gateway.h"
+
+#include <fmt/core.h>
+#include <signal.h>
+
+#include <ctime>
+#include <fstream>
+#include <sstream>
+
+#include "cli/commands.h"
+#include "cli/debug.h"
+#include "config/diagnostics.h"
+#include "config/parser.h"
+#include "daemon/control.h"
+#include "daemon/event_loop.h"
+#include "daemon/ike_socket.h"
+#include "daemon/interfaces.h"
+#include "dataplane/userspace.h"
+#include "ikev2/engine.h"
+#include "policy/from_model.h"
+
+namespace ikegate::daemon {
+
+namespace {
+
+// A dataplane for `--dataplane none`: IKE only (tests of the control plane, benchmarks).
+class NullDataPlane final : public dataplane::DataPlane {
+ public:
+  explicit NullDataPlane(Random& r) : random_(r) {}
+  std::string_view name() const override { return "none"; }
+  Result<std::uint32_t> allocate_spi() override {
+    std::uint32_t spi;
+    do spi = random_.u32();
+    while (spi < 256);
+    return spi;
+  }
+  Result<void> add_sa(const dataplane::SaParams&) override { return {}; }
+  Result<void> delete_sa(std::uint32_t, dataplane::Direction) override { return {}; }
+  Result<void> add_policy(const dataplane::PolicyParams&) override { return {}; }
+  Result<void> delete_policy(std::uint32_t) override { return {}; }
+  std::optional<dataplane::SaCounters> counters(std::uint32_t, dataplane::Direction) const override {
+    return std::nullopt;
+  }
+  int event_fd() const override { return -1; }
+  std::vector<dataplane::Event> drain_events() override { return {}; }
+  void inject_udp_esp(ByteView, const Endpoint&, const Endpoint&) override {}
+  void set_encap_socket(int) override {}
+  Result<void> shutdown() override { return {}; }
+
+ private:
+  Random& random_;
+};
+
+std::string timestamp() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%b %d %H:%M:%S", &tm);
+  return buf;
+}
+
+Result<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return fail(fmt::format("{}: cannot read the configuration file", path));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+struct Loaded {
+  config::Model model;
+  std::shared_ptr<const policy::Policy> policy;
+};
+
+Result<Loaded> load(const GatewayOptions& o) {
+  auto text = read_file(o.config_path);
+  if (!text) return std::unexpected(text.error());
+  config::ParseOptions po;
+  po.strict = o.strict;
+  auto parsed = config::load_config(*text, po);
+  std::string errors;
+  for (const auto& d : parsed.diagnostics) {
+    std::string line = config::format_diagnostic(o.config_path, d);
+    if (d.severity == config::Severity::Error) errors += line + "\n";
+    else fmt::print(stderr, "{}\n", line);
+  }
+  if (!parsed.ok()) {
+    if (!errors.empty() && errors.back() == '\n') errors.pop_back();
+    return fail(errors);
+  }
+  auto pol = policy::from_model(parsed.model);
+  if (!pol) return fail(fmt::format("{}: {}", o.config_path, pol.error().message));
+  Loaded l;
+  l.model = std::move(parsed.model);
+  l.policy = std::make_shared<const policy::Policy>(std::move(*pol));
+  return l;
+}
+
+class Gateway final : public ikev2::Host {
+ public:
+  explicit Gateway(GatewayOptions o) : options_(std::move(o)) {}
+
+  int run() {
+    auto loaded = load(options_);
+    if (!loaded) return error(loaded.error().message);
+    model_ = std::move(loaded->model);
+    policy_ = std::move(loaded->policy);
+    renderer_ = std::make_unique<cli::DebugRenderer>(policy_->personality);
+
+    std::vector<IpAddress> addresses = policy_->ikev2_addresses;
+    for (const auto& e : policy_->map_entries)
+      if (!e.local_address.is_unspecified() &&
+          std::find(addresses.begin(), addresses.end(), e.local_address) == addresses.end())
+        addresses.push_back(e.local_address);
+    if (addresses.empty())
+      return error(fmt::format("{}: no interface has `crypto ikev2 enable` or a crypto map with an address",
+                               options_.config_path));
+    for (const auto& a : addresses)
+      if (!interface_with_address(a))
+        return error(fmt::format("no Linux interface has address {} (configured on a crypto interface)", a.to_string()));
+
+    if (auto r = make_dataplane(); !r) return error(r.error().message);
+
+    for (const auto& a : addresses) {
+      IkeSocketConfig sc;
+      sc.local = a;
+      sc.ike_port = options_.ike_port;
+      sc.natt_port = options_.natt_port;
+      IkeSocket::Callbacks cb;
+      cb.on_ike = [this](const Datagram& d) {
+        engine_->on_datagram(d.local, d.remote, d.data, loop_.now());
+        arm();
+      };
+      cb.on_esp = [this](const Datagram& d) { dp_->inject_udp_esp(d.data, d.remote, d.local); };
+      auto s = IkeSocket::open(loop_, sc, std::move(cb));
+      if (!s) return error(fmt::format("cannot listen on {} for IKE: {}", a.to_string(), s.error().message));
+      dp_->set_encap_socket((*s)->fd_4500());
+      sockets_.push_back(std::move(*s));
+    }
+
+    engine_ = std::make_unique<ikev2::Engine>(policy_, *dp_, random_, *this);
+    if (auto r = engine_->install_policies(); !r) return error("cannot install crypto map policies: " + r.error().message);
+
+    interpreter_ = std::make_unique<cli::CommandInterpreter>(policy_->personality, policy_, actions());
+    if (options_.debug_protocol || options_.debug_platform) {
+      (void)interpreter_->execute(fmt::format("debug crypto ikev2 protocol {}", options_.debug_protocol));
+      (void)interpreter_->execute(fmt::format("debug crypto ikev2 platform {}", options_.debug_platform));
+    }
+    auto server = ControlServer::open(loop_, options_.socket_path, [this](std::string_view line, Session& s) {
+      auto out = interpreter_->execute(line);
+      if (out.subscribe_monitor) s.subscribe_monitor();
+      arm();
+      return CommandResult{out.status, out.text};
+    });
+    if (!server) return error(fmt::format("control socket {}: {}", options_.socket_path, server.error().message));
+    control_ = std::move(*server);
+
+    if (dp_->event_fd() >= 0)
+      dp_watch_ = loop_.watch_readable(dp_->event_fd(), [this] {
+        for (const auto& ev : dp_->drain_events()) engine_->on_dataplane_event(ev, loop_.now());
+        arm();
+      });
+    timer_ = std::make_unique<Timer>(loop_, [this] {
+      engine_->on_timer(loop_.now());
+      arm();
+    });
+    auto stop = [this] {
+      log(fmt::format("shutting down: deleting {} IKE SA(s)", engine_->ike_sa_count()));
+      engine_->shutdown(loop_.now());
+      (void)dp_->shutdown();
+      loop_.stop();
+    };
+    sig_term_ = loop_.add_signal(SIGTERM, stop);
+    sig_int_ = loop_.add_signal(SIGINT, stop);
+    sig_hup_ = loop_.add_signal(SIGHUP, [this] {
+      if (auto r = reload(); !r) log("reload failed: " + r.error().message);
+    });
+    std::string addr_list;
+    for (const auto& a : addresses) addr_list += (addr_list.empty() ? "" : ", ") + a.to_string();
+    log(fmt::format("{} ({}) running: IKEv2 on {}, data plane {}, control socket {}", policy_->hostname,
+                    policy_->personality == policy::Personality::Asa ? "ASA" : "IOS", addr_list, dp_->name(),
+                    options_.socket_path));
+    arm();
+    loop_.run();
+    return 0;
+  }
+
+  // ---- ikev2::Host ----
+  void send(const Endpoint& local, const Endpoint& remote, ByteView datagram) override {
+    for (auto& s : sockets_) {
+      if (s->local_ike().address != local.address) continue;
+      Endpoint from = local;
+      from.port = local.port == 4500 ? s->local_natt().port : s->local_ike().port;
+      if (auto r = s->send(from, remote, datagram); !r)
+        log(fmt::format("send to {} failed: {}", remote.to_string(), r.error().message));
+      return;
+    }
+  }
+
+  void trace(const ikev2::TraceEvent& ev) override {
+    const auto& levels = interpreter_ ? interpreter_->debug_levels() : cli::DebugLevels{};
+    // Errors are always logged; everything else only when debugging asks for it.
+    if (ev.kind == ikev2::TraceEvent::Kind::Note && ev.level <= 1) log(ev.text);
+    if (!renderer_ || !renderer_->wants(ev.facility, ev.level, levels)) return;
+    for (const auto& line : renderer_->render(ev, levels)) {
+      if (control_) control_->broadcast(line);
+      fmt::print(stderr, "{}\n", line);
+    }
+  }
+
+  bool tracing(ikev2::Facility f, int level) const override {
+    if (level <= 1) return true;
+    const auto& levels = interpreter_ ? interpreter_->debug_levels() : cli::DebugLevels{};
+    return renderer_ && renderer_->wants(f, level, levels);
+  }
+
+ private:
+  int error(const std::string& message) {
+    fmt::print(stderr, "ikegate: {}\n", message);
+    return 1;
+  }
+
+  void log(const std::string& text) { fmt::print(stderr, "{} {}: {}\n", timestamp(), policy_ ? policy_->hostname : "ikegate", text); }
+
+  Result<void> make_dataplane() {
+    if (options_.dataplane == "none") {
+      dp_ = std::make_unique<NullDataPlane>(random_);
+      return {};
+    }
+    if (options_.dataplane != "auto" && options_.dataplane != "userspace")
+      return fail(fmt::format("unknown data plane '{}'; expected auto, userspace or none", options_.dataplane));
+    dataplane::UserspaceOptions uo;
+    uo.tun_name = options_.tun_name;
+    (void)dataplane::cleanup_stale(uo);
+    auto dp = dataplane::make_userspace_dataplane(uo);
+    if (!dp) return fail("userspace data plane: " + dp.error().message);
+    dp_ = std::move(*dp);
+    return {};
+  }
+
+  void arm() {
+    if (auto d = engine_->next_deadline()) timer_->arm(*d);
+    else timer_->cancel();
+  }
+
+  Result<void> reload() {
+    auto loaded = load(options_);
+    if (!loaded) return std::unexpected(loaded.error());
+    model_ = std::move(loaded->model);
+    policy_ = std::move(loaded->policy);
+    engine_->set_policy(policy_, loop_.now());
+    if (auto r = engine_->install_policies(); !r) return r;
+    interpreter_ = std::make_unique<cli::CommandInterpreter>(policy_->personality, policy_, actions());
+    log("configuration reloaded");
+    arm();
+    return {};
+  }
+
+  cli::CommandInterpreter::Actions actions() {
+    cli::CommandInterpreter::Actions a;
+    a.clear_ike = [this](std::optional<IpAddress> peer) { return engine_->clear_ike_sas(peer, loop_.now()); };
+    a.clear_ipsec = [this](std::optional<IpAddress> peer) { return engine_->clear_child_sas(peer, loop_.now()); };
+    a.running_config = [this] { return running_config(); };
+    a.reload = [this] { return reload(); };
+    a.snapshot = [this] { return engine_->snapshot(loop_.now()); };
+    a.stats = [this]() -> const ikev2::Stats& { return engine_->stats(); };
+    return a;
+  }
+
+  std::string running_config() const {
+    auto text = read_file(options_.config_path);
+    return text ? *text : std::string();
+  }
+
+  GatewayOptions options_;
+  EventLoop loop_;
+  SystemRandom random_;
+  config::Model model_;
+  std::shared_ptr<const policy::Policy> policy_;
+  std::unique_ptr<dataplane::DataPlane> dp_;
+  std::vector<std::unique_ptr<IkeSocket>> sockets_;
+  std::unique_ptr<ikev2::Engine> engine_;
+  std::unique_ptr<cli::DebugRenderer> renderer_;
+  std::unique_ptr<cli::CommandInterpreter> interpreter_;
+  std::unique_ptr<ControlServer> control_;
+  std::unique_ptr<Timer> timer_;
+  EventLoop::Handle dp_watch_, sig_term_, sig_int_, sig_hup_;
+};
+
+}  // namespace
+
+int run_gateway(const GatewayOptions& options) {
+  Gateway g(options);
+  return g.run();
+}
+
+}  // namespace ikegate::daemon

@@ -1,0 +1,18 @@
+// config::Model -> policy::Policy: resolves names (crypto map -> ACL, proposals, tunnel-group
+// or keyring; interface -> address), expands object groups and dynamic maps, applies the
+// platform defaults Cisco documents (lifetimes, PRF from integrity, IOS default proposal).
+#pragma once
+
+#include "common/result.h"
+#include "config/model.h"
+#include "policy/policy.h"
+
+namespace ikegate::policy {
+
+Result<Policy> from_model(const config::Model& model);
+
+// How the platform prints one ACL line (`access-list l2l_list extended permit ip host 192.168.1.1
+// host 192.168.2.99` on the ASA, `permit ip 192.168.1.0 0.0.0.255 192.168.2.0 0.0.0.255` on IOS).
+std::string acl_entry_text(const config::Model& model, const config::AccessList& acl, const config::AclEntry& e);
+
+}  // namespace ikegate::policy
