@@ -7,8 +7,8 @@ packages=(
   build-essential cmake pkg-config ninja-build
   libssl-dev libfmt-dev libevent-dev libmnl-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
-  clang libclang-rt-14-dev
-  iproute2 iputils-ping nftables procps psmisc
+  clang-16 libclang-rt-16-dev
+  iproute2 iputils-ping nftables procps psmisc tshark
 )
 if [ "${IKEGATE_DEPS_EXTRA:-}" != "" ]; then
   read -r -a extra <<<"$IKEGATE_DEPS_EXTRA"

@@ -23,7 +23,7 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
   ctest --test-dir build-asan --output-on-failure -j"$jobs" -L 'unit|sim'
 
 echo "== fuzz (${fuzz_seconds}s per target)"
-CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DIKEGATE_FUZZ=ON \
+CC=clang-16 CXX=clang++-16 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DIKEGATE_FUZZ=ON \
   -DIKEGATE_TESTS=OFF -DIKEGATE_BENCH=OFF >/dev/null
 cmake --build build-fuzz -j"$jobs"
 shopt -s nullglob

@@ -50,14 +50,14 @@ struct IkeSocket::Batch {
   }
 };
 
-IkeSocket::IkeSocket(Key, EventLoop& loop, Callbacks callbacks)
-    : loop_(loop), callbacks_(std::move(callbacks)), batch_(std::make_unique<Batch>()) {}
+IkeSocket::IkeSocket(Key, Callbacks callbacks)
+    : callbacks_(std::move(callbacks)), batch_(std::make_unique<Batch>()) {}
 
 IkeSocket::~IkeSocket() = default;
 
 Result<std::unique_ptr<IkeSocket>> IkeSocket::open(EventLoop& loop, const IkeSocketConfig& config,
                                                    Callbacks callbacks) {
-  auto self = std::make_unique<IkeSocket>(Key{}, loop, std::move(callbacks));
+  auto self = std::make_unique<IkeSocket>(Key{}, std::move(callbacks));
   self->wildcard_ = config.local.is_unspecified();
   if (auto r = self->bind_one(self->ike_fd_, config.local, config.ike_port, self->local_ike_); !r)
     return std::unexpected(r.error());

@@ -95,7 +95,7 @@ class IkeSocket {
   struct Key {};
 
  public:
-  IkeSocket(Key, EventLoop& loop, Callbacks callbacks);  // use open()
+  IkeSocket(Key, Callbacks callbacks);  // use open()
 
  private:
   struct Batch;
@@ -107,7 +107,6 @@ class IkeSocket {
   Result<void> send_parts(int fd, const IpAddress& local, const Endpoint& remote, ByteView head,
                           ByteView body);
 
-  EventLoop& loop_;
   Callbacks callbacks_;
   bool wildcard_ = false;
   UniqueFd ike_fd_;
