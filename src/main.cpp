@@ -3,6 +3,7 @@
 // running daemon over its control socket.
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -13,6 +14,7 @@
 #include "config/diagnostics.h"
 #include "config/parser.h"
 #include "config/printer.h"
+#include "config/validate.h"
 #include "daemon/control.h"
 #include "daemon/gateway.h"
 
@@ -66,6 +68,8 @@ int config_command(const std::vector<std::string>& args) {
     return 2;
   }
   int status = 0;
+  std::vector<config::ParseResult> results;
+  std::vector<std::string> loaded;
   for (const auto& file : files) {
     auto text = read_text(file);
     if (!text) {
@@ -73,13 +77,22 @@ int config_command(const std::vector<std::string>& args) {
       status = 1;
       continue;
     }
-    auto result = config::load_config(*text, po);
-    for (const auto& d : result.diagnostics) fmt::print(stderr, "{}\n", config::format_diagnostic(file, d));
-    if (!result.ok()) {
+    results.push_back(config::load_config(*text, po));
+    loaded.push_back(file);
+  }
+  // Gateways checked together that name each other as peers must protect mirrored traffic.
+  std::vector<const config::Model*> models;
+  for (const auto& r : results) models.push_back(&r.model);
+  for (auto& [i, d] : config::check_peers(models, loaded)) results[i].diagnostics.push_back(d);
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    auto& ds = results[i].diagnostics;
+    std::stable_sort(ds.begin(), ds.end(), [](const auto& a, const auto& b) { return a.line < b.line; });
+    for (const auto& d : ds) fmt::print(stderr, "{}\n", config::format_diagnostic(loaded[i], d));
+    if (!results[i].ok()) {
       status = 1;
       continue;
     }
-    if (sub == "show") fmt::print("{}", config::print_running_config(result.model));
+    if (sub == "show") fmt::print("{}", config::print_running_config(results[i].model));
   }
   return status;
 }

@@ -315,14 +315,14 @@ bool Parser::asa_global(const Line& l) {
     }
     if ((w1 == "map" || w1 == "dynamic-map") && w.size() >= 3) {
       bool dynamic = w1 == "dynamic-map";
-      CryptoMap& m = map_named(dynamic ? model.dynamic_maps : model.crypto_maps, w[2], l);
+      auto& maps = dynamic ? model.dynamic_maps : model.crypto_maps;
       if (!dynamic && w.size() >= 4 && w[3] == "interface") {
         if (w.size() != 5) {
           error(l, "'crypto map " + w[2] + " interface' needs an interface name; expected 'crypto map " + w[2] +
                        " interface outside'");
           return true;
         }
-        m.interfaces.push_back(Ref{w[4], Loc{l.number}});
+        map_named(maps, w[2], l).interfaces.push_back(Ref{w[4], Loc{l.number}});
         return true;
       }
       auto seq = w.size() >= 4 ? parse_number(w[3], 1, 65535) : std::nullopt;
@@ -331,7 +331,7 @@ bool Parser::asa_global(const Line& l) {
                      " " + w[2] + " 1-65535 match address|set ...'");
         return true;
       }
-      CryptoMapEntry& e = map_entry(m, static_cast<int>(*seq), l);
+      CryptoMapEntry& e = map_entry(map_named(maps, w[2], l), static_cast<int>(*seq), l);
       Args b(l, 4);
       if (!dynamic && b.peek() == "ipsec-isakmp") {
         b.next();
@@ -434,6 +434,10 @@ bool Parser::asa_global(const Line& l) {
 
   if (w[0] == "group-policy") {
     if (!need(3, "group-policy NAME internal|attributes")) return true;
+    if (!(w[2] == "attributes" && w.size() == 3) && w[2] != "internal" && w[2] != "external") {
+      error(l, "unknown group-policy command '" + w[2] + "'; expected internal, external or attributes");
+      return true;
+    }
     auto& v = model.group_policies;
     auto it = std::find_if(v.begin(), v.end(), [&](const auto& x) { return x.name == w[1]; });
     if (it == v.end()) {
@@ -448,10 +452,6 @@ bool Parser::asa_global(const Line& l) {
       f.index = static_cast<std::size_t>(it - v.begin());
       f.kept = &it->attribute_lines;
       push(f);
-      return true;
-    }
-    if (w[2] != "internal" && w[2] != "external") {
-      error(l, "unknown group-policy command '" + w[2] + "'; expected internal, external or attributes");
       return true;
     }
     it->kind = join_words(w, 2);

@@ -204,7 +204,6 @@ bool Parser::ios_global(const Line& l) {
   }
   if (w1 == "map" || w1 == "dynamic-map") {
     bool dynamic = w1 == "dynamic-map";
-    CryptoMap& m = map_named(dynamic ? model.dynamic_maps : model.crypto_maps, w[2], l);
     auto seq = w.size() >= 4 ? parse_number(w[3], 1, 65535) : std::nullopt;
     if (!seq) {
       if (!dynamic && w.size() >= 4 && in(w[3], {"local-address", "redundancy", "isakmp-profile", "isakmp"})) {
@@ -215,16 +214,18 @@ bool Parser::ios_global(const Line& l) {
                    " 1-65535" + (dynamic ? "'" : " ipsec-isakmp'"));
       return true;
     }
-    CryptoMapEntry& e = map_entry(m, static_cast<int>(*seq), l);
     Args a(l, 4);
+    // Checked before anything is created: a failed command leaves no empty map behind.
+    if (!dynamic && a.peek() == "ipsec-isakmp" && a.peek(1) == "dynamic" && a.peek(2).empty()) {
+      error(l, "'ipsec-isakmp dynamic' needs a dynamic-map name; expected 'ipsec-isakmp dynamic NAME'");
+      return true;
+    }
+    CryptoMap& m = map_named(dynamic ? model.dynamic_maps : model.crypto_maps, w[2], l);
+    CryptoMapEntry& e = map_entry(m, static_cast<int>(*seq), l);
     if (!dynamic) {
       if (a.accept("ipsec-isakmp")) {
         e.ipsec_isakmp = true;
         if (a.accept("dynamic")) {
-          if (a.done()) {
-            error(l, "'ipsec-isakmp dynamic' needs a dynamic-map name; expected 'ipsec-isakmp dynamic NAME'");
-            return true;
-          }
           e.dynamic_map = Ref{std::string(a.next()), Loc{l.number}};
           if (!a.done()) error(l, "unexpected '" + std::string(a.peek()) + "'; expected nothing after the dynamic-map name");
           return true;  // no sub-mode

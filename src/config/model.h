@@ -432,6 +432,7 @@ struct IpsecProfile {  // crypto ipsec profile NAME
 // Where a kept top-level command is printed: the platform's running-config has an order, and a
 // kept command is printed in the section its first words belong to.
 enum class Section : std::uint8_t {
+  Services,     // IOS: service ..., printed before the hostname
   Header,       // enable password, passwd, names, service, boot, aaa new-model, ...
   Interfaces,   // right after interfaces: ftp, dns, same-security-traffic
   Objects,      // after objects

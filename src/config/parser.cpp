@@ -176,7 +176,7 @@ const KeptGlobal kAsaKept[] = {
 };
 
 const KeptGlobal kIosKept[] = {
-    {"service", Section::Header, nullptr},
+    {"service", Section::Services, nullptr},
     {"boot-start-marker", Section::Header, nullptr},
     {"boot-end-marker", Section::Header, nullptr},
     {"boot", Section::Header, nullptr},

@@ -177,6 +177,7 @@ std::string Printer::asa() {
   if (!m_.version.empty()) line(m_.version);
   bang();
   if (!m_.hostname.empty()) line("hostname " + m_.hostname);
+  kept(Section::Services);
   kept(Section::Header);
   for (const auto& i : m_.interfaces) {
     bang();
@@ -361,14 +362,9 @@ std::string Printer::asa() {
 std::string Printer::ios() {
   bang();
   if (!m_.version.empty()) line(m_.version);
-  // As IOS prints it: the service commands, the hostname, then the rest of the header.
-  const auto& header = m_.kept[static_cast<int>(Section::Header)];
-  auto is_service = [](const RawCommand& c) { return c.text.starts_with("service ") || c.text.starts_with("no service "); };
-  for (const auto& c : header)
-    if (is_service(c)) raw({c}, 0);
+  kept(Section::Services);
   if (!m_.hostname.empty()) line("hostname " + m_.hostname);
-  for (const auto& c : header)
-    if (!is_service(c)) raw({c}, 0);
+  kept(Section::Header);
   bang();
   for (const auto& p : m_.isakmp_policies) {
     line("crypto isakmp policy " + std::to_string(p.priority));
