@@ -11,6 +11,7 @@
 #include "cli/debug.h"
 #include "config/diagnostics.h"
 #include "config/parser.h"
+#include "config/printer.h"
 #include "daemon/control.h"
 #include "daemon/event_loop.h"
 #include "daemon/ike_socket.h"
@@ -268,10 +269,8 @@ class Gateway final : public ikev2::Host {
     return a;
   }
 
-  std::string running_config() const {
-    auto text = read_file(options_.config_path);
-    return text ? *text : std::string();
-  }
+  // As the platform prints it: canonical order, keys masked as `*****`.
+  std::string running_config() const { return config::print_running_config(model_); }
 
   GatewayOptions options_;
   EventLoop loop_;

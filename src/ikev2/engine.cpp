@@ -247,6 +247,7 @@ struct Engine::Impl {
       if (policy->dpd.interval.count() > 0 && !sa.outstanding)
         d = std::min(d, sa.last_heard + policy->dpd.interval);
       d = std::min(d, sa.expire_at);
+      if (!sa.rekeying) d = std::min(d, sa.rekey_at);
       for (const auto& c : sa.children) d = std::min(d, c->rekeying ? c->expire_at : std::min(c->rekey_at, c->expire_at));
     }
     if (d != sa.deadline) {
@@ -1039,7 +1040,7 @@ struct Engine::Impl {
 
     sa.state = IkeState::READY;
     sa.established = now;
-    sa.expire_at = now + sa.lifetime;
+    set_ike_timers(sa, now);
     half_open.erase({sa.remote, sa.spi_i});
     if (stats.half_open > 0) --stats.half_open;
     ++stats.established;
@@ -1193,7 +1194,7 @@ struct Engine::Impl {
     sa.next_request_mid = 2;
     sa.state = IkeState::READY;
     sa.established = now;
-    sa.expire_at = now + sa.lifetime;
+    set_ike_timers(sa, now);
     sa.init_request.clear();
     sa.init_request.shrink_to_fit();
     if (stats.half_open > 0) --stats.half_open;
@@ -1354,6 +1355,25 @@ struct Engine::Impl {
         bool ok = send_request(sa, std::move(m), std::move(t), now);
         return ok;
       }
+      case TaskKind::RekeyIke: {
+        auto& rk = *t.rekey;
+        rk.spi = fresh_spi();
+        rk.nonce.resize(kNonceSize);
+        random.fill(rk.nonce);
+        auto ke = crypto::KeyExchange::create(sa.suite.dh);
+        if (!ke) return false;
+        rk.ke = std::move(*ke);
+        Message m = new_message(sa, ExchangeType::CREATE_CHILD_SA, false, 0);
+        Bytes spi = be64(rk.spi);
+        m.payloads.push_back(make(PayloadType::SA, build_ike_sa(policy->ike_proposals, spi)));
+        m.payloads.push_back(make(PayloadType::NONCE, wire::NoncePayload{rk.nonce}));
+        wire::KePayload k;
+        k.group = rk.ke->group();
+        k.data.assign(rk.ke->public_value().begin(), rk.ke->public_value().end());
+        m.payloads.push_back(make(PayloadType::KE, std::move(k)));
+        note(&sa, Facility::Protocol, 2, "Rekeying the IKE SA");
+        return send_request(sa, std::move(m), std::move(t), now);
+      }
       case TaskKind::Dpd: {
         Message m = new_message(sa, ExchangeType::INFORMATIONAL, false, 0);
         note(&sa, Facility::Protocol, 3, fmt::format("Sending DPD request to {}", sa.remote.address.to_string()));
@@ -1381,6 +1401,128 @@ struct Engine::Impl {
     sm(sa, "CHILD_I_DONE", "EV_OK");
   }
 
+  // ---- IKE SA rekeying (RFC 7296 1.3.2, 2.18) ------------------------------------------------
+  // The new IKE SA takes over the CHILD SAs; its initiator is whoever started the rekey.
+  IkeSa* make_rekeyed_sa(IkeSa& old, bool we_initiated, std::uint64_t spi_i, std::uint64_t spi_r,
+                         const IkeChoice& choice, ByteView ni, ByteView nr, const SecretBytes& g_ir, TimePoint now) {
+    auto keys = crypto::derive_rekeyed_ike_sa_keys(choice.suite, old.suite.prf, old.keys->sk_d, ni, nr, g_ir, spi_i, spi_r);
+    if (!keys) {
+      note(&old, Facility::Protocol, 1, "IKE SA rekey: key derivation failed: " + keys.error().message);
+      return nullptr;
+    }
+    auto sa = std::make_unique<IkeSa>();
+    sa->id = next_sa_id++;
+    sa->initiator = we_initiated;
+    sa->state = IkeState::READY;
+    sa->spi_i = spi_i;
+    sa->spi_r = spi_r;
+    sa->local = old.local;
+    sa->remote = old.remote;
+    sa->nat_local = old.nat_local;
+    sa->nat_remote = old.nat_remote;
+    sa->use_natt_port = old.use_natt_port;
+    sa->peer_fragmentation = old.peer_fragmentation;
+    sa->peer_name = old.peer_name;
+    sa->map = old.map;
+    sa->seq = old.seq;
+    sa->suite = choice.suite;
+    sa->lifetime = choice.lifetime;
+    sa->ni.assign(ni.begin(), ni.end());
+    sa->nr.assign(nr.begin(), nr.end());
+    sa->keys = std::move(*keys);
+    const auto& k = *sa->keys;
+    auto i2r = crypto::make_sk_protection(sa->suite.encr, sa->suite.key_bits, sa->suite.integ, k.sk_ei, k.sk_ai);
+    auto r2i = crypto::make_sk_protection(sa->suite.encr, sa->suite.key_bits, sa->suite.integ, k.sk_er, k.sk_ar);
+    if (!i2r || !r2i) return nullptr;
+    sa->protect_out = we_initiated ? std::move(i2r) : std::move(r2i);
+    sa->protect_in = we_initiated ? std::move(r2i) : std::move(i2r);
+    sa->id_local = old.id_local;
+    sa->id_remote = old.id_remote;
+    sa->id_local_text = old.id_local_text;
+    sa->id_remote_text = old.id_remote_text;
+    sa->created = sa->established = sa->last_heard = now;
+    set_ike_timers(*sa, now);
+    sa->deadline = kNever;
+    sa->children = std::move(old.children);
+    old.children.clear();
+    old.rekeying = true;
+    note(sa.get(), Facility::Protocol, 2,
+         fmt::format("IKE SA rekeyed: new SPIs {:016X}/{:016X} replace {:016X}/{:016X}", spi_i, spi_r, old.spi_i, old.spi_r));
+    std::uint64_t local = sa->local_spi();
+    sas.emplace(local, std::move(sa));
+    IkeSa* raw = find_sa(local);
+    reschedule(*raw);
+    return raw;
+  }
+
+  void accept_ike_rekey(IkeSa& sa, Message& r, const wire::SaPayload& sa_p, ByteView ni,
+                        const wire::KePayload* ke_p, TimePoint now) {
+    auto choice = select_ike(policy->ike_proposals, sa_p);
+    if (!choice || choice->peer_spi.size() != 8) {
+      ++stats.no_proposal;
+      note(&sa, Facility::Protocol, 1, "IKE SA rekey: no acceptable proposal: NO_PROPOSAL_CHOSEN");
+      r.payloads.push_back(notify(NotifyType::NO_PROPOSAL_CHOSEN));
+      send_response(sa, std::move(r));
+      return;
+    }
+    if (!ke_p || ke_p->group != choice->suite.dh) {
+      r.payloads.push_back(notify(NotifyType::INVALID_KE_PAYLOAD, be16(static_cast<std::uint16_t>(choice->suite.dh))));
+      send_response(sa, std::move(r));
+      return;
+    }
+    auto ke = crypto::KeyExchange::create(choice->suite.dh);
+    if (!ke) return;
+    auto g_ir = (*ke)->shared_secret(ke_p->data);
+    if (!g_ir) {
+      r.payloads.push_back(notify(NotifyType::INVALID_SYNTAX));
+      send_response(sa, std::move(r));
+      return;
+    }
+    Bytes nr(kNonceSize);
+    random.fill(nr);
+    std::uint64_t spi_r = fresh_spi();
+    std::uint64_t spi_i = load_be64(choice->peer_spi.data());
+    Bytes our_spi = be64(spi_r);
+    r.payloads.push_back(make(PayloadType::SA, build_ike_sa_reply(*choice, our_spi)));
+    r.payloads.push_back(make(PayloadType::NONCE, wire::NoncePayload{nr}));
+    wire::KePayload k;
+    k.group = (*ke)->group();
+    k.data.assign((*ke)->public_value().begin(), (*ke)->public_value().end());
+    r.payloads.push_back(make(PayloadType::KE, std::move(k)));
+    // Answer on the old SA first; the peer deletes the old SA afterwards.
+    send_response(sa, std::move(r));
+    make_rekeyed_sa(sa, false, spi_i, spi_r, *choice, ni, nr, *g_ir, now);
+  }
+
+  void finish_ike_rekey(IkeSa& sa, IkeRekey& rk, const Message& m, TimePoint now) {
+    const auto* sa_p = find_body<wire::SaPayload>(m.payloads, PayloadType::SA);
+    const auto* n_p = find_body<wire::NoncePayload>(m.payloads, PayloadType::NONCE);
+    const auto* ke_p = find_body<wire::KePayload>(m.payloads, PayloadType::KE);
+    auto choice = sa_p ? select_ike(policy->ike_proposals, *sa_p) : std::nullopt;
+    if (const auto* err = wire::find_error_notify(m.payloads); err || !choice || !n_p || !ke_p ||
+                                                                 choice->peer_spi.size() != 8 ||
+                                                                 ke_p->group != rk.ke->group()) {
+      note(&sa, Facility::Protocol, 1,
+           fmt::format("IKE SA rekey failed{}; the SA is deleted at the end of its lifetime",
+                       err ? ": " + notify_name(err->type) : std::string()));
+      sa.rekeying = false;
+      sa.rekey_at = kNever;
+      return;
+    }
+    auto g_ir = rk.ke->shared_secret(ke_p->data);
+    if (!g_ir) return;
+    IkeSa* fresh = make_rekeyed_sa(sa, true, rk.spi, load_be64(choice->peer_spi.data()), *choice, rk.nonce, n_p->data,
+                                   *g_ir, now);
+    if (fresh) enqueue(sa, Task{TaskKind::DeleteIke, nullptr, 0, nullptr}, now);
+  }
+
+  void set_ike_timers(IkeSa& sa, TimePoint now) {
+    sa.expire_at = now + sa.lifetime;
+    // The original initiator rekeys first; the responder a little later, so they rarely collide.
+    auto margin = std::chrono::duration_cast<Duration>(sa.lifetime * (1.0 - options.rekey_fraction));
+    sa.rekey_at = sa.expire_at - (sa.initiator ? margin : margin / 2);
+  }
+
   void handle_create_child_request(IkeSa& sa, const Message& m, TimePoint now) {
     sm(sa, "READY", "EV_RECV_CREATE_CHILD");
     sm(sa, "CHILD_R_INIT", "EV_VERIFY_MSG");
@@ -1397,11 +1539,12 @@ struct Engine::Impl {
       return;
     }
     bool ike_rekey = !sa_p->proposals.empty() && sa_p->proposals.front().protocol == ProtocolId::IKE;
-    if (ike_rekey || !tsi || !tsr) {
-      // IKE SA rekeying is answered with NO_ADDITIONAL_SAS for now; the peer re-authenticates
-      // when its IKE SA expires (RFC 7296 2.8 allows either).
-      note(&sa, Facility::Protocol, 2, "IKE SA rekey request declined: NO_ADDITIONAL_SAS");
-      r.payloads.push_back(notify(NotifyType::NO_ADDITIONAL_SAS));
+    if (ike_rekey) {
+      accept_ike_rekey(sa, r, *sa_p, n_p->data, ke, now);
+      return;
+    }
+    if (!tsi || !tsr) {
+      r.payloads.push_back(notify(NotifyType::INVALID_SYNTAX));
       send_response(sa, std::move(r));
       return;
     }
@@ -1588,7 +1731,10 @@ struct Engine::Impl {
         handle_auth_response(*sa, msg, now);
         return;
       case ExchangeType::CREATE_CHILD_SA:
-        handle_child_response(*sa, req.task, msg, now);
+        if (req.task.kind == TaskKind::RekeyIke)
+          finish_ike_rekey(*sa, *req.task.rekey, msg, now);
+        else
+          handle_child_response(*sa, req.task, msg, now);
         break;
       case ExchangeType::INFORMATIONAL:
         handle_informational_response(*sa, req.task, msg, now);
@@ -1638,6 +1784,11 @@ struct Engine::Impl {
       return;
     }
     if (sa.state != IkeState::READY) return;
+    if (!sa.rekeying && sa.rekey_at <= now) {
+      sa.rekeying = true;
+      enqueue(sa, Task{TaskKind::RekeyIke, nullptr, 0, std::make_shared<IkeRekey>()}, now);
+      if (!find_sa(spi)) return;
+    }
     if (sa.expire_at <= now) {
       note(&sa, Facility::Protocol, 2, "IKE SA lifetime expired");
       enqueue(sa, Task{TaskKind::DeleteIke, nullptr, 0}, now);

@@ -65,12 +65,20 @@ struct ChildRequest {
   Bytes nonce;
 };
 
-enum class TaskKind : std::uint8_t { CreateChild, RekeyChild, DeleteChild, DeleteIke, Dpd };
+enum class TaskKind : std::uint8_t { CreateChild, RekeyChild, DeleteChild, DeleteIke, Dpd, RekeyIke };
+
+// The new IKE SA we offer when rekeying (RFC 7296 2.18).
+struct IkeRekey {
+  std::uint64_t spi = 0;  // our SPI of the new IKE SA
+  Bytes nonce;
+  std::unique_ptr<crypto::KeyExchange> ke;
+};
 
 struct Task {
   TaskKind kind = TaskKind::Dpd;
   std::shared_ptr<ChildRequest> child;
   std::uint32_t spi_in = 0;  // DeleteChild: our inbound SPI of the child to delete
+  std::shared_ptr<IkeRekey> rekey;
 };
 
 // The request we have in flight (window size 1, RFC 7296 2.3).
@@ -92,6 +100,7 @@ struct IkeSa {
   bool nat_local = false, nat_remote = false;
   bool use_natt_port = false;  // IKE moved to 4500 (RFC 7296 2.23)
   bool peer_fragmentation = false;
+  bool rekeying = false;  // a rekey of this IKE SA is under way or done (RFC 7296 2.18)
   std::string peer_name;  // tunnel-group / keyring peer
   std::string map;        // crypto map entry that started or accepted this SA
   std::uint32_t seq = 0;

@@ -73,6 +73,10 @@ detail=$(gw asa1 show crypto ikev2 sa detail)
 check "detail: local and remote identities" contains "$detail" "Remote id: 10.0.0.2"
 check "detail: DPD configured 10/2 as the seed prints" contains "$detail" "DPD configured for 10 seconds, retry 2"
 
+running=$(gw asa1 show running-config)
+check "show running-config masks the keys" contains "$running" "pre-shared-key \*\*\*\*\*"
+check "show running-config never prints a key" test "$(grep -c cisco123 <<<"$running")" = 0
+
 # 2. clear crypto ikev2 sa tears down on both sides; traffic brings it back.
 gw asa1 clear crypto ikev2 sa >/dev/null
 check "clear: ASA1 has no IKE SA" no_ike_sa asa1

@@ -359,6 +359,71 @@ TEST(Ikev2Sim, ChildSaIsRekeyedBeforeItExpiresAndTrafficKeepsFlowing) {
   EXPECT_EQ(p.b.dp.take_delivered().size(), 2u);
 }
 
+TEST(Ikev2Sim, IkeSaIsRekeyedAndKeepsItsChildSas) {
+  auto pa = make_policy(kAsa1, "cisco123", "cisco123");
+  auto pb = make_policy(kAsa2, "cisco123", "cisco123");
+  pa->ike_proposals[0].lifetime = 100s;
+  pb->ike_proposals[0].lifetime = 100s;
+  Pair p(pa, pb);
+  p.a.dp.send(icmp_packet("192.168.1.1", "192.168.2.99", 1));
+  p.net.run_for(5s);
+  auto before = p.a.engine->snapshot(p.net.now);
+  ASSERT_EQ(before.size(), 1u);
+  p.net.run_for(150s);
+  auto a = p.a.engine->snapshot(p.net.now);
+  auto b = p.b.engine->snapshot(p.net.now);
+  ASSERT_EQ(a.size(), 1u);
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_NE(a[0].spi_local, before[0].spi_local);
+  EXPECT_EQ(a[0].spi_local, b[0].spi_remote);
+  EXPECT_EQ(a[0].status, "READY");
+  EXPECT_EQ(a[0].children.size(), 1u);
+  EXPECT_EQ(b[0].children.size(), 1u);
+  EXPECT_TRUE(p.a.traced("IKE SA rekeyed"));
+  // The rekeyed SA still carries exchanges: a second CHILD SA and a DPD round trip.
+  EXPECT_EQ(p.a.dp.send(icmp_packet("192.168.1.12", "192.168.2.99", 1)), dataplane::FakeDataPlane::SendOutcome::Queued);
+  p.net.run_for(30s);
+  EXPECT_EQ(p.a.children(), 2u);
+  EXPECT_EQ(p.b.children(), 2u);
+  EXPECT_EQ(p.b.dp.take_delivered().size(), 2u);
+}
+
+TEST(Ikev2Sim, CookiesAreDemandedWhenHalfOpenSasPileUp) {
+  auto pa = make_policy(kAsa1, "cisco123", "cisco123");
+  auto pb = make_policy(kAsa2, "cisco123", "cisco123");
+  Network net;
+  Node a(&net, "ASA1", pa, 11);
+  dataplane::FakeDataPlane bdp(22);
+  TestRandom brand(22);
+  struct : ikev2::Host {
+    Network* net;
+    void send(const Endpoint& l, const Endpoint& r, ByteView d) override {
+      net->in_flight.push_back({l, r, Bytes(d.begin(), d.end())});
+    }
+    void trace(const ikev2::TraceEvent&) override {}
+    bool tracing(ikev2::Facility, int) const override { return false; }
+  } bhost;
+  bhost.net = &net;
+  ikev2::EngineOptions opts;
+  opts.cookie_threshold = 0;  // every IKE_SA_INIT must carry a valid cookie
+  ikev2::Engine b_engine(pb, bdp, brand, bhost, opts);
+  ASSERT_TRUE(b_engine.install_policies());
+  a.dp.send(icmp_packet("192.168.1.1", "192.168.2.99", 1));
+  for (const auto& ev : a.dp.drain_events()) a.engine->on_dataplane_event(ev, net.now);
+  for (int i = 0; i < 20 && !net.in_flight.empty(); ++i) {
+    Datagram d = std::move(net.in_flight.front());
+    net.in_flight.pop_front();
+    if (d.to.address == ip("10.0.0.2")) b_engine.on_datagram(d.to, d.from, d.bytes, net.now);
+    else a.engine->on_datagram(d.to, d.from, d.bytes, net.now);
+  }
+  EXPECT_EQ(b_engine.stats().cookies_sent, 1u);
+  EXPECT_TRUE(a.traced("Received COOKIE"));
+  auto s = a.engine->snapshot(net.now);
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_EQ(s[0].status, "READY");
+  EXPECT_EQ(b_engine.ike_sa_count(), 1u);
+}
+
 TEST(Ikev2Sim, ClearTearsDownAndTrafficBringsItBack) {
   Pair p;
   p.a.dp.send(icmp_packet("192.168.1.1", "192.168.2.99", 1));
