@@ -1705,6 +1705,10 @@ struct Engine::Impl {
     sa->last_heard = now;
     // NAT-T: follow the peer's address/port after an authenticated message (RFC 7296 2.23).
     if ((sa->nat_remote || sa->nat_local) && remote != sa->remote) sa->remote = remote;
+    // A peer that moved to port 4500 gets its responses (and our later requests) from 4500:
+    // RFC 7296 2.11 answers from the address and port a request came in on, 2.23 keeps both
+    // sides on 4500 once NAT is detected.
+    if (local.port == kNattPort) sa->use_natt_port = true;
 
     if (!response) {
       sa->expected_peer_mid = h.message_id + 1;
@@ -1897,6 +1901,18 @@ void Engine::set_policy(std::shared_ptr<const policy::Policy> policy, TimePoint 
     if (!sa->map.empty() && !impl_->policy->find_entry(sa->map, sa->seq)) gone.push_back(spi);
   for (auto spi : gone)
     if (IkeSa* sa = impl_->find_sa(spi)) impl_->enqueue(*sa, Task{TaskKind::DeleteIke, nullptr, 0}, now);
+  // Policies of ACL lines that no longer exist leave the data plane; the rest are replaced in
+  // place by install_policies().
+  for (auto it = impl_->reqids.begin(); it != impl_->reqids.end();) {
+    const auto* e = impl_->policy->find_entry(it->second.map, it->second.seq);
+    if (e && it->second.acl_index < e->acl.size()) {
+      ++it;
+      continue;
+    }
+    (void)impl_->dp.delete_policy(it->first);
+    impl_->reqid_of.erase({it->second.map, it->second.seq, it->second.acl_index});
+    it = impl_->reqids.erase(it);
+  }
 }
 
 void Engine::on_datagram(const Endpoint& local, const Endpoint& remote, ByteView data, TimePoint now) {
