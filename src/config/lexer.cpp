@@ -23,6 +23,7 @@ std::vector<Line> split_lines(std::string_view text) {
   std::vector<Line> out;
   int number = 0;
   std::size_t pos = 0;
+  bool separator = false;
   while (pos <= text.size()) {
     std::size_t eol = text.find('\n', pos);
     if (eol == std::string_view::npos) eol = text.size();
@@ -40,7 +41,13 @@ std::vector<Line> split_lines(std::string_view text) {
       while (i < raw.size() && !is_space(raw[i])) ++i;
       if (i > start) line.words.emplace_back(raw.substr(start, i - start));
     }
-    if (!is_header_or_trailer(line.words)) out.push_back(std::move(line));
+    if (!is_header_or_trailer(line.words)) {
+      line.after_separator = separator;
+      separator = false;
+      out.push_back(std::move(line));
+    } else if (line.indent == 0 && !line.words.empty() && line.words[0][0] == '!') {
+      separator = true;
+    }
     if (eol == text.size()) break;
   }
   return out;

@@ -13,6 +13,8 @@ struct Line {
   int number = 0;   // 1-based line in the file
   int indent = 0;   // leading spaces (a tab counts as one)
   std::vector<std::string> words;
+  // A `!` at column 0 came before this line: in a running-config that ends every open block.
+  bool after_separator = false;
 };
 
 std::vector<Line> split_lines(std::string_view text);

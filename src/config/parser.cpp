@@ -344,6 +344,7 @@ void Parser::keep_global(const Line& l, Section s, const KeptBlock* block) {
 
 void Parser::feed(const Line& l) {
   if (ended_) return;
+  if (l.after_separator) close_to(0);
   // Innermost block first, as the device does.
   for (std::size_t fi = stack_.size() - 1; fi >= 1; --fi) {
     Frame& f = stack_[fi];

@@ -117,6 +117,18 @@ TEST(Modes, IndentedBlocksCloseAtTheirOwnIndentation) {
   EXPECT_EQ(w[0].children.size(), 1u);
 }
 
+TEST(Modes, ABangAtColumnZeroEndsEveryBlock) {
+  // Without the "!" the unindented "encryption" would go to the policy, as on the device;
+  // after it, it is an (unknown) global command, as `show running-config` means it.
+  auto joined = load(Dialect::Asa, "crypto ikev1 policy 10\n authentication pre-share\nencryption des\n");
+  EXPECT_EQ(joined.model.isakmp_policies[0].encryption, (Cipher{EncrId::DES, 0}));
+  auto split = load(Dialect::Asa, "crypto ikev1 policy 10\n authentication pre-share\n!\nencryption des\n");
+  EXPECT_EQ(split.model.isakmp_policies[0].encryption, (Cipher{EncrId::TRIPLE_DES, 0}));
+  EXPECT_EQ(formatted("t", split.diagnostics),
+            std::vector<std::string>{"t:4: warning: unknown command 'encryption des'; kept as written, ikegate does "
+                                     "not act on it"});
+}
+
 TEST(Modes, UnknownCommandsAreKeptWithTheirChildren) {
   auto r = load(Dialect::Asa, "frobnicate widgets\n twiddle 1\n  deeper 2\nhostname fw\n");
   EXPECT_EQ(formatted("t", r.diagnostics),
