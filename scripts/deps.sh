@@ -9,6 +9,7 @@ packages=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   clang-16 libclang-rt-16-dev
   iproute2 iputils-ping nftables procps psmisc tshark
+  strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-standard-plugins libstrongswan-extra-plugins
 )
 if [ "${IKEGATE_DEPS_EXTRA:-}" != "" ]; then
   read -r -a extra <<<"$IKEGATE_DEPS_EXTRA"
