@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <ctime>
+#include <thread>
 #include <fstream>
 #include <sstream>
 
@@ -16,6 +17,7 @@
 #include "daemon/event_loop.h"
 #include "daemon/ike_socket.h"
 #include "daemon/interfaces.h"
+#include "daemon/worker_pool.h"
 #include "dataplane/userspace.h"
 #include "ikev2/engine.h"
 #include "policy/from_model.h"
@@ -141,6 +143,7 @@ class Gateway final : public ikev2::Host {
     }
 
     engine_ = std::make_unique<ikev2::Engine>(policy_, *dp_, random_, *this);
+    pool_ = std::make_unique<WorkerPool>(loop_, std::max(1u, std::thread::hardware_concurrency()));
     if (auto r = engine_->install_policies(); !r) return error("cannot install crypto map policies: " + r.error().message);
 
     interpreter_ = std::make_unique<cli::CommandInterpreter>(policy_->personality, policy_, actions());
@@ -168,6 +171,7 @@ class Gateway final : public ikev2::Host {
     });
     auto stop = [this] {
       log(fmt::format("shutting down: deleting {} IKE SA(s)", engine_->ike_sa_count()));
+      pool_->shutdown();
       engine_->shutdown(loop_.now());
       (void)dp_->shutdown();
       loop_.stop();
@@ -208,6 +212,15 @@ class Gateway final : public ikev2::Host {
       if (control_) control_->broadcast(line);
       fmt::print(stderr, "{}\n", line);
     }
+  }
+
+  // Diffie-Hellman runs on the worker threads; the loop keeps answering (issue: never block).
+  bool offload(std::function<void()> work, std::function<void()> done) override {
+    if (!pool_) return ikev2::Host::offload(std::move(work), std::move(done));
+    return pool_->submit(std::move(work), [this, done = std::move(done)] {
+      done();
+      arm();
+    });
   }
 
   bool tracing(ikev2::Facility f, int level) const override {
@@ -280,6 +293,7 @@ class Gateway final : public ikev2::Host {
   std::unique_ptr<dataplane::DataPlane> dp_;
   std::vector<std::unique_ptr<IkeSocket>> sockets_;
   std::unique_ptr<ikev2::Engine> engine_;
+  std::unique_ptr<WorkerPool> pool_;  // after engine_: its completions call into the engine
   std::unique_ptr<cli::DebugRenderer> renderer_;
   std::unique_ptr<cli::CommandInterpreter> interpreter_;
   std::unique_ptr<ControlServer> control_;

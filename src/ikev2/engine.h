@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -31,6 +32,14 @@ class Host {
   virtual void trace(const TraceEvent& event) = 0;
   // Lets the engine skip building events nobody will see.
   virtual bool tracing(Facility, int level) const = 0;
+  // Diffie-Hellman and key derivation: `work` touches only its own captured data and may run on
+  // another thread; `done` runs later on the engine's thread. Returns false when the host cannot
+  // take more work (the engine then drops the negotiation). The default runs both inline.
+  virtual bool offload(std::function<void()> work, std::function<void()> done) {
+    work();
+    done();
+    return true;
+  }
 };
 
 struct EngineOptions {
@@ -99,6 +108,7 @@ struct Stats {
   std::uint64_t invalid_message_id = 0;
   std::uint64_t dpd_timeouts = 0;
   std::uint64_t half_open = 0;
+  std::uint64_t busy_drops = 0;  // negotiations dropped because the crypto workers were full
 };
 
 struct IkeSa;

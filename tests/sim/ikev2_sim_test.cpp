@@ -113,6 +113,7 @@ struct Node : ikev2::Host {
       lines.push_back(e.text);
   }
   void trace(const ikev2::TraceEvent& e) override { trace_event(e); }
+  bool offload(std::function<void()> work, std::function<void()> done) override;
   bool tracing(ikev2::Facility, int) const override { return true; }
   bool traced(const std::string& needle) const {
     for (const auto& l : lines)
@@ -132,7 +133,18 @@ struct Network {
   std::vector<Node*> nodes;
   std::function<bool(const Datagram&)> drop;  // returns true to lose the datagram
   bool duplicate_all = false;
+  bool defer_crypto = false;  // run offloaded DH work only once the link is idle
+  std::deque<std::pair<std::function<void()>, std::function<void()>>> jobs;
   std::size_t delivered = 0;
+
+  void run_jobs() {
+    while (!jobs.empty()) {
+      auto job = std::move(jobs.front());
+      jobs.pop_front();
+      job.first();
+      job.second();
+    }
+  }
 
   void deliver_all() {
     for (int guard = 0; guard < 10000 && !in_flight.empty(); ++guard) {
@@ -158,6 +170,10 @@ struct Network {
     for (int guard = 0; guard < 100000; ++guard) {
       pump_events();
       deliver_all();
+      if (!jobs.empty()) {
+        run_jobs();
+        continue;
+      }
       std::optional<TimePoint> next;
       for (Node* n : nodes)
         if (auto d = n->engine->next_deadline(); d && (!next || *d < *next)) next = d;
@@ -168,6 +184,12 @@ struct Network {
     now = std::max(now, until);
   }
 };
+
+bool Node::offload(std::function<void()> work, std::function<void()> done) {
+  if (!net->defer_crypto) return ikev2::Host::offload(std::move(work), std::move(done));
+  net->jobs.emplace_back(std::move(work), std::move(done));
+  return true;
+}
 
 void Node::send(const Endpoint& local, const Endpoint& remote, ByteView datagram) {
   net->in_flight.push_back({local, remote, Bytes(datagram.begin(), datagram.end())});
@@ -309,6 +331,19 @@ TEST(Ikev2Sim, ConvergesOverALossyDuplicatingLink) {
   EXPECT_EQ(p.b.children(), 1u);
   EXPECT_GT(p.a.engine->stats().retransmits + p.b.engine->stats().retransmits, 0u);
   EXPECT_GT(p.a.engine->stats().duplicate_requests + p.b.engine->stats().duplicate_requests, 0u);
+  EXPECT_EQ(p.b.dp.take_delivered().size(), 1u);
+}
+
+TEST(Ikev2Sim, ConvergesWhenDiffieHellmanRunsLaterOnWorkers) {
+  Pair p;
+  p.net.defer_crypto = true;
+  p.net.duplicate_all = true;  // retransmissions arrive while the DH work is still pending
+  p.a.dp.send(icmp_packet("192.168.1.1", "192.168.2.99", 1));
+  p.net.run_for(30s);
+  EXPECT_EQ(p.a.children(), 1u);
+  EXPECT_EQ(p.b.children(), 1u);
+  EXPECT_EQ(p.a.engine->ike_sa_count(), 1u);
+  EXPECT_EQ(p.b.engine->ike_sa_count(), 1u);
   EXPECT_EQ(p.b.dp.take_delivered().size(), 1u);
 }
 
