@@ -484,18 +484,63 @@ struct Engine::Impl {
     return std::pair{!local_ok, !remote_ok};
   }
 
-  bool derive_keys(IkeSa& sa, ByteView peer_ke) {
-    auto g_ir = sa.ke->shared_secret(peer_ke);
-    if (!g_ir) {
-      note(&sa, Facility::Protocol, 1, "DH secret computation failed: " + g_ir.error().message);
+  // The expensive half of IKE_SA_INIT, run through Host::offload: it owns copies of its inputs
+  // and writes only its outputs, so it may run on a worker thread.
+  struct DhJob {
+    // inputs
+    DhGroup group = DhGroup::NONE;
+    std::unique_ptr<crypto::KeyExchange> ke;  // the initiator's own key pair; made here if null
+    Bytes peer_ke;
+    CipherSuite suite;
+    Bytes ni, nr;
+    std::uint64_t spi_i = 0, spi_r = 0;
+    // outputs
+    std::optional<crypto::IkeSaKeys> keys;
+    std::string error;
+
+    void run() {
+      if (!ke) {
+        auto k = crypto::KeyExchange::create(group);
+        if (!k) {
+          error = "DH key generation failed: " + k.error().message;
+          return;
+        }
+        ke = std::move(*k);
+      }
+      auto g_ir = ke->shared_secret(peer_ke);
+      if (!g_ir) {
+        error = "DH secret computation failed: " + g_ir.error().message;
+        return;
+      }
+      auto k = crypto::derive_ike_sa_keys(suite, ni, nr, *g_ir, spi_i, spi_r);
+      if (!k) {
+        error = "Key derivation failed: " + k.error().message;
+        return;
+      }
+      keys = std::move(*k);
+    }
+  };
+
+  std::shared_ptr<DhJob> dh_job(IkeSa& sa, ByteView peer_ke) {
+    auto job = std::make_shared<DhJob>();
+    job->group = sa.suite.dh;
+    job->ke = std::move(sa.ke);
+    job->peer_ke.assign(peer_ke.begin(), peer_ke.end());
+    job->suite = sa.suite;
+    job->ni = sa.ni;
+    job->nr = sa.nr;
+    job->spi_i = sa.spi_i;
+    job->spi_r = sa.spi_r;
+    return job;
+  }
+
+  bool apply_keys(IkeSa& sa, DhJob& job) {
+    sa.ke = std::move(job.ke);
+    if (!job.error.empty() || !job.keys) {
+      note(&sa, Facility::Protocol, 1, job.error);
       return false;
     }
-    auto keys = crypto::derive_ike_sa_keys(sa.suite, sa.ni, sa.nr, *g_ir, sa.spi_i, sa.spi_r);
-    if (!keys) {
-      note(&sa, Facility::Protocol, 1, "Key derivation failed: " + keys.error().message);
-      return false;
-    }
-    sa.keys = std::move(*keys);
+    sa.keys = std::move(job.keys);
     const auto& k = *sa.keys;
     // The initiator sends with SK_ei/SK_ai and receives with SK_er/SK_ar (RFC 7296 2.14).
     auto i2r = crypto::make_sk_protection(sa.suite.encr, sa.suite.key_bits, sa.suite.integ, k.sk_ei, k.sk_ai);
@@ -504,6 +549,20 @@ struct Engine::Impl {
     sa.protect_out = sa.initiator ? std::move(i2r) : std::move(r2i);
     sa.protect_in = sa.initiator ? std::move(r2i) : std::move(i2r);
     return true;
+  }
+
+  // Hands a DH job to the host; `then` runs on the engine thread if the SA still exists.
+  void compute(IkeSa& sa, std::shared_ptr<DhJob> job, std::function<void(IkeSa&, DhJob&)> then) {
+    std::uint64_t spi = sa.local_spi();
+    bool taken = host.offload([job] { job->run(); },
+                              [this, spi, job, then = std::move(then)] {
+                                if (IkeSa* s = find_sa(spi)) then(*s, *job);
+                              });
+    if (!taken) {
+      ++stats.busy_drops;
+      note(&sa, Facility::Platform, 2, "Crypto workers busy: negotiation dropped");
+      destroy(sa, "crypto workers busy");
+    }
   }
 
   Bytes make_cookie(const Message& m, const Endpoint& remote, ByteView ni) {
@@ -602,24 +661,39 @@ struct Engine::Impl {
     sm(s, "R_BLD_INIT", "EV_SET_POLICY");
     sm(s, "R_BLD_INIT", "EV_GEN_DH_KEY");
     note(&s, Facility::Protocol, 3, "Computing DH public key");
-    auto ke = crypto::KeyExchange::create(s.suite.dh);
-    if (!ke) {
-      note(&s, Facility::Protocol, 1, "DH key generation failed: " + ke.error().message);
-      return;
-    }
-    s.ke = std::move(*ke);
+    // Inserted now, so a retransmission during the computation is recognised (and ignored
+    // until the response exists) and the half-open timer bounds it.
+    s.state = IkeState::R_WAIT_AUTH;
+    s.half_open_deadline = now + options.half_open_timeout;
+    s.expected_peer_mid = 1;
+    half_open[{remote, s.spi_i}] = s.spi_r;
+    ++stats.half_open;
+    std::uint64_t spi = s.spi_r;
+    auto job = dh_job(s, ke_p->data);
+    sas.emplace(spi, std::move(sa));
+    IkeSa& inserted = *find_sa(spi);
+    reschedule(inserted);
+    compute(inserted, job, [this, local, remote, choice = *choice](IkeSa& s, DhJob& j) {
+      finish_init_request(s, j, choice, local, remote);
+    });
+  }
+
+  void finish_init_request(IkeSa& s, DhJob& job, const IkeChoice& choice, const Endpoint& local, const Endpoint& remote) {
     sm(s, "R_BLD_INIT", "EV_GEN_DH_SECRET");
     note(&s, Facility::Protocol, 3, "Computing DH secret key");
     sm(s, "R_BLD_INIT", "EV_GEN_SKEYID");
     note(&s, Facility::Protocol, 3, "Generate skeyid");
-    if (!derive_keys(s, ke_p->data)) {
+    if (!apply_keys(s, job)) {
       ++stats.decode_errors;
-      send_init_error(local, remote, m, notify(NotifyType::INVALID_SYNTAX));
+      Message req;
+      req.header.spi_i = s.spi_i;
+      send_init_error(local, remote, req, notify(NotifyType::INVALID_SYNTAX));
+      destroy(s, "invalid KE payload");
       return;
     }
     sm(s, "R_BLD_INIT", "EV_BLD_MSG");
     Message r = new_message(s, ExchangeType::IKE_SA_INIT, true, 0);
-    r.payloads.push_back(make(PayloadType::SA, build_ike_sa_reply(*choice)));
+    r.payloads.push_back(make(PayloadType::SA, build_ike_sa_reply(choice)));
     wire::KePayload kr;
     kr.group = s.suite.dh;
     kr.data.assign(s.ke->public_value().begin(), s.ke->public_value().end());
@@ -630,21 +704,16 @@ struct Engine::Impl {
     r.payloads.push_back(notify(NotifyType::NAT_DETECTION_DESTINATION_IP, nat_hash(s.spi_i, s.spi_r, remote)));
     if (s.peer_fragmentation) r.payloads.push_back(notify(NotifyType::IKEV2_FRAGMENTATION_SUPPORTED));
     auto bytes = wire::encode(r, nullptr);
-    if (!bytes) return;
+    if (!bytes) {
+      destroy(s, "could not build the IKE_SA_INIT response");
+      return;
+    }
     s.init_response = *bytes;
     packet(&s, r, true, local, remote);
     host.send(local, remote, s.init_response);
     sm(s, "INIT_DONE", "EV_DONE");
     sm(s, "INIT_DONE", "EV_START_TMR");
-    s.state = IkeState::R_WAIT_AUTH;
-    s.half_open_deadline = now + options.half_open_timeout;
-    s.expected_peer_mid = 1;
     sm(s, "R_WAIT_AUTH", "EV_NO_EVENT");
-    half_open[{remote, s.spi_i}] = s.spi_r;
-    ++stats.half_open;
-    std::uint64_t spi = s.spi_r;
-    sas.emplace(spi, std::move(sa));
-    reschedule(*find_sa(spi));
   }
 
   void handle_init_response(IkeSa& sa, const Message& m, ByteView raw, TimePoint now) {
@@ -727,17 +796,21 @@ struct Engine::Impl {
     }
     sm(sa, "INIT_DONE", "EV_GEN_DH_SECRET");
     note(&sa, Facility::Protocol, 3, "Computing DH secret key");
-    sm(sa, "INIT_DONE", "EV_GEN_SKEYID");
-    note(&sa, Facility::Protocol, 3, "Generate skeyid");
+    // The request is answered: no more retransmissions while the secret is computed.
     sa.outstanding.reset();
-    if (!derive_keys(sa, ke_p->data)) {
-      destroy(sa, "key derivation failed");
-      return;
-    }
-    sm(sa, "INIT_DONE", "EV_DONE");
-    sm(sa, "INIT_DONE", "EV_CHK4_ROLE");
     sa.next_request_mid = 1;
-    send_auth_request(sa, now);
+    reschedule(sa);
+    compute(sa, dh_job(sa, ke_p->data), [this, now](IkeSa& s, DhJob& job) {
+      sm(s, "INIT_DONE", "EV_GEN_SKEYID");
+      note(&s, Facility::Protocol, 3, "Generate skeyid");
+      if (!apply_keys(s, job)) {
+        destroy(s, "key derivation failed");
+        return;
+      }
+      sm(s, "INIT_DONE", "EV_DONE");
+      sm(s, "INIT_DONE", "EV_CHK4_ROLE");
+      send_auth_request(s, now);
+    });
   }
 
   void resend_init(IkeSa& sa, TimePoint now, std::unique_ptr<crypto::KeyExchange> ke = nullptr) {
@@ -1708,10 +1781,6 @@ struct Engine::Impl {
     sa->last_heard = now;
     // NAT-T: follow the peer's address/port after an authenticated message (RFC 7296 2.23).
     if ((sa->nat_remote || sa->nat_local) && remote != sa->remote) sa->remote = remote;
-    // A peer that moved to port 4500 gets its responses (and our later requests) from 4500:
-    // RFC 7296 2.11 answers from the address and port a request came in on, 2.23 keeps both
-    // sides on 4500 once NAT is detected.
-    if (local.port == kNattPort) sa->use_natt_port = true;
     // A peer that moved to port 4500 gets its responses (and our later requests) from 4500:
     // RFC 7296 2.11 answers from the address and port a request came in on, 2.23 keeps both
     // sides on 4500 once NAT is detected.
