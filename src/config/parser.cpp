@@ -51,7 +51,6 @@ std::optional<long long> parse_number(std::string_view w, long long lo, long lon
   return v;
 }
 
-std::string mask_text(std::uint32_t mask) { return IpAddress::v4(mask).to_string(); }
 
 namespace {
 
@@ -59,12 +58,6 @@ namespace {
 // ---------------------------------------------------------------------------------------------
 // Kept blocks: sub-commands known by their first word.
 
-const KeptBlock kGroupWebvpn{"webvpn",
-                             {"anyconnect", "svc", "url-list", "customization", "file-browsing",
-                              "file-entry", "filter", "homepage", "html-content-filter",
-                              "port-forward", "smart-tunnel", "deny-message", "keep-alive-ignore",
-                              "http-comp", "always-on-vpn", "unix-auth-uid", "unix-auth-gid"},
-                             {}};
 const KeptBlock kWebvpn{"webvpn",
                         {"enable", "anyconnect", "anyconnect-essentials", "tunnel-group-list",
                          "csd", "hostscan", "cache", "error-recovery", "keepout", "port", "dtls",
@@ -343,7 +336,6 @@ void Parser::keep_global(const Line& l, Section s, const KeptBlock* block) {
 }
 
 void Parser::feed(const Line& l) {
-  if (ended_) return;
   if (l.after_separator) close_to(0);
   // Innermost block first, as the device does.
   for (std::size_t fi = stack_.size() - 1; fi >= 1; --fi) {

@@ -102,7 +102,6 @@ class Args {
 std::optional<IpAddress> parse_ipv4(std::string_view w);
 std::optional<std::uint32_t> parse_dotted(std::string_view w);  // any dotted quad as a number
 std::optional<long long> parse_number(std::string_view w, long long lo, long long hi);
-std::string mask_text(std::uint32_t mask);
 std::string_view mode_name(Mode m);  // "interface mode", for messages
 
 class Parser {
@@ -121,7 +120,6 @@ class Parser {
 
   // Frames.
   void push(Frame f);
-  Frame& top() { return stack_.back(); }
 
   // Keeping commands as written.
   RawCommand& keep(std::vector<RawCommand>& where, const Line& l);
@@ -165,7 +163,6 @@ class Parser {
 
  private:
   std::vector<Frame> stack_;
-  bool ended_ = false;
 };
 
 }  // namespace ikegate::config::detail

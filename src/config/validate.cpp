@@ -187,6 +187,23 @@ void Checker::crypto_maps() {
       return d && std::any_of(d->entries.begin(), d->entries.end(),
                               [](const CryptoMapEntry& x) { return !x.ikev2_proposals.empty(); });
     });
+    bool wants_ikev1 = std::any_of(map.entries.begin(), map.entries.end(), [&](const CryptoMapEntry& e) {
+      if (!e.transform_sets.empty()) return true;
+      if (!e.dynamic_map) return false;
+      const CryptoMap* d = m_.dynamic_map(e.dynamic_map->name);
+      return d && std::any_of(d->entries.begin(), d->entries.end(),
+                              [](const CryptoMapEntry& x) { return !x.transform_sets.empty(); });
+    });
+    if (m_.dialect == Dialect::Asa && wants_ikev1) {
+      std::string v1 = m_.asa_legacy_ikev1 ? "isakmp" : "ikev1";
+      for (const auto& r : map.interfaces) {
+        bool enabled = std::any_of(m_.ikev1_enabled.begin(), m_.ikev1_enabled.end(),
+                                   [&](const Ref& x) { return x.name == r.name; });
+        if (!enabled && m_.interface_by_nameif(r.name))
+          warning(r.loc, "crypto map '" + map.name + "' offers IKEv1 on '" + r.name +
+                             "' but IKEv1 is not enabled there; expected 'crypto " + v1 + " enable " + r.name + "'");
+      }
+    }
     if (m_.dialect == Dialect::Asa && wants_ikev2) {
       for (const auto& r : map.interfaces) {
         bool enabled = std::any_of(m_.ikev2_enabled.begin(), m_.ikev2_enabled.end(),

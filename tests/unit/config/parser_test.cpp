@@ -139,6 +139,29 @@ TEST(Modes, UnknownCommandsAreKeptWithTheirChildren) {
   EXPECT_NE(shown.find("frobnicate widgets\n twiddle 1\n  deeper 2\n"), std::string::npos) << shown;
 }
 
+TEST(Validate, EachIkeVersionMustBeEnabledWhereAMapOffersIt) {
+  const char* base =
+      "interface G0/0\n nameif outside\n ip address 10.0.0.1 255.255.255.0\n"
+      "access-list A extended permit ip host 10.1.1.1 host 10.2.2.2\n"
+      "crypto ipsec ikev1 transform-set T esp-aes esp-sha-hmac\n"
+      "crypto ipsec ikev2 ipsec-proposal P\n protocol esp encryption aes\n protocol esp integrity sha-1\n"
+      "crypto map M 1 match address A\ncrypto map M 1 set peer 10.0.0.2\n"
+      "crypto map M 1 set ikev1 transform-set T\ncrypto map M 1 set ikev2 ipsec-proposal P\n"
+      "crypto map M interface outside\n"
+      "tunnel-group 10.0.0.2 type ipsec-l2l\ntunnel-group 10.0.0.2 ipsec-attributes\n"
+      " ikev1 pre-shared-key k\n ikev2 local-authentication pre-shared-key k\n"
+      " ikev2 remote-authentication pre-shared-key k\n";
+  auto none = load(Dialect::Asa, base);
+  EXPECT_EQ(formatted("t", none.diagnostics),
+            (std::vector<std::string>{
+                "t:13: warning: crypto map 'M' offers IKEv1 on 'outside' but IKEv1 is not enabled there; expected "
+                "'crypto ikev1 enable outside'",
+                "t:13: warning: crypto map 'M' offers IKEv2 on 'outside' but IKEv2 is not enabled there; expected "
+                "'crypto ikev2 enable outside'"}));
+  auto both = load(Dialect::Asa, std::string(base) + "crypto ikev1 enable outside\ncrypto ikev2 enable outside\n");
+  EXPECT_TRUE(both.diagnostics.empty()) << formatted("t", both.diagnostics)[0];
+}
+
 TEST(Printer, TransformSetsAsEachPlatformSpellsThem) {
   auto a = load(Dialect::Asa, "crypto ipsec ikev1 transform-set T esp-aes-256 esp-sha-hmac\n");
   EXPECT_NE(print_running_config(a.model).find("crypto ipsec ikev1 transform-set T esp-aes-256 esp-sha-hmac\n"),
