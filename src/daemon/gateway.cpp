@@ -92,7 +92,23 @@ Result<Loaded> load(const GatewayOptions& o) {
     if (!errors.empty() && errors.back() == '\n') errors.pop_back();
     return fail(errors);
   }
-  auto pol = policy::from_model(parsed.model);
+  // `ip address dhcp` interfaces: their address is whatever the mapped Linux device has now.
+  policy::LearnedAddresses learned;
+  for (const auto& i : parsed.model.interfaces) {
+    if (i.address_mode != config::Interface::AddressMode::Dhcp) continue;
+    auto it = o.interface_map.find(i.nameif);
+    if (it == o.interface_map.end()) it = o.interface_map.find(i.name);
+    if (it == o.interface_map.end()) continue;
+    auto devices = list_interfaces();
+    if (!devices) return fail(devices.error().message);
+    auto dev = std::find_if(devices->begin(), devices->end(), [&](const auto& d) { return d.name == it->second; });
+    if (dev == devices->end()) return fail(fmt::format("--map {}={}: no Linux device named '{}'", it->first, it->second, it->second));
+    auto v4 = std::find_if(dev->addresses.begin(), dev->addresses.end(), [](const auto& a) { return a.first.is_v4(); });
+    if (v4 == dev->addresses.end())
+      return fail(fmt::format("interface {} (ip address dhcp) is mapped to {}, which has no IPv4 address yet", it->first, it->second));
+    learned[it->first] = v4->first;
+  }
+  auto pol = policy::from_model(parsed.model, learned);
   if (!pol) return fail(fmt::format("{}: {}", o.config_path, pol.error().message));
   Loaded l;
   l.model = std::move(parsed.model);
@@ -116,6 +132,11 @@ class Gateway final : public ikev2::Host {
       if (!e.local_address.is_unspecified() &&
           std::find(addresses.begin(), addresses.end(), e.local_address) == addresses.end())
         addresses.push_back(e.local_address);
+    for (const auto& i : model_.interfaces)
+      if (i.address_mode == config::Interface::AddressMode::Dhcp && !options_.interface_map.contains(i.nameif) &&
+          !options_.interface_map.contains(i.name))
+        log(fmt::format("interface {} has `ip address dhcp`: map it to a Linux device with --map {}=DEVICE to use it",
+                        i.nameif.empty() ? i.name : i.nameif, i.nameif.empty() ? i.name : i.nameif));
     if (addresses.empty())
       return error(fmt::format("{}: no interface has `crypto ikev2 enable` or a crypto map with an address",
                                options_.config_path));

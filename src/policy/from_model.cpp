@@ -161,11 +161,16 @@ std::string proto_text(const config::Protocol& p) {
 SecretBytes secret_of(const config::ConfigSecret& s) { return s.usable() ? s.value : SecretBytes{}; }
 bool masked(const config::ConfigSecret& s) { return s.state == config::ConfigSecret::State::Masked; }
 
-std::optional<IpAddress> interface_address(const config::Model& m, const std::string& name) {
+std::optional<IpAddress> interface_address(const config::Model& m, const LearnedAddresses& learned,
+                                           const std::string& name) {
   const config::Interface* i = m.interface_by_nameif(name);
   if (!i) i = m.interface_by_name(name);
-  if (!i || i->address_mode != config::Interface::AddressMode::Static) return std::nullopt;
-  return i->address;
+  if (!i) return std::nullopt;
+  if (i->address_mode == config::Interface::AddressMode::Static) return i->address;
+  if (i->address_mode == config::Interface::AddressMode::Dhcp)
+    for (const auto& key : {i->nameif, i->name})
+      if (auto it = learned.find(key); it != learned.end()) return it->second;
+  return std::nullopt;
 }
 
 // ASA: `isakmp keepalive threshold N retry M` under tunnel-group ipsec-attributes.
@@ -191,7 +196,7 @@ std::string acl_entry_text(const config::Model& m, const config::AccessList& acl
   return body;
 }
 
-Result<Policy> from_model(const config::Model& m) {
+Result<Policy> from_model(const config::Model& m, const LearnedAddresses& learned) {
   Policy p;
   p.personality = m.dialect == Dialect::Asa ? Personality::Asa : Personality::Ios;
   p.hostname = m.hostname.empty() ? (m.dialect == Dialect::Asa ? "ciscoasa" : "Router") : m.hostname;
@@ -292,7 +297,7 @@ Result<Policy> from_model(const config::Model& m) {
       for (const auto& i : m.interfaces)
         if (i.crypto_map && i.crypto_map->name == map.name) ifname = i.name;  // IOS
     if (!ifname.empty())
-      if (auto a = interface_address(m, ifname)) local = *a;
+      if (auto a = interface_address(m, learned, ifname)) local = *a;
     for (const auto& e : map.entries) {
       if (e.dynamic_map) {
         const auto* dm = m.dynamic_map(e.dynamic_map->name);
@@ -371,9 +376,9 @@ Result<Policy> from_model(const config::Model& m) {
   }
 
   for (const auto& en : m.ikev2_enabled)
-    if (auto a = interface_address(m, en.interface.name)) p.ikev2_addresses.push_back(*a);
+    if (auto a = interface_address(m, learned, en.interface.name)) p.ikev2_addresses.push_back(*a);
   for (const auto& en : m.ikev1_enabled)
-    if (auto a = interface_address(m, en.name)) p.ikev1_addresses.push_back(*a);
+    if (auto a = interface_address(m, learned, en.name)) p.ikev1_addresses.push_back(*a);
   if (m.dialect == Dialect::Ios)
     for (const auto& i : m.interfaces)
       if (i.crypto_map && i.address_mode == config::Interface::AddressMode::Static) {

@@ -3,13 +3,20 @@
 // platform defaults Cisco documents (lifetimes, PRF from integrity, IOS default proposal).
 #pragma once
 
+#include <map>
+#include <string>
+
 #include "common/result.h"
 #include "config/model.h"
 #include "policy/policy.h"
 
 namespace ikegate::policy {
 
-Result<Policy> from_model(const config::Model& model);
+// Addresses learned at run time for interfaces configured with `ip address dhcp`, by Cisco
+// interface name (nameif or hardware name).
+using LearnedAddresses = std::map<std::string, IpAddress>;
+
+Result<Policy> from_model(const config::Model& model, const LearnedAddresses& learned = {});
 
 // How the platform prints one ACL line (`access-list l2l_list extended permit ip host 192.168.1.1
 // host 192.168.2.99` on the ASA, `permit ip 192.168.1.0 0.0.0.255 192.168.2.0 0.0.0.255` on IOS).

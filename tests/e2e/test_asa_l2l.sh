@@ -138,6 +138,17 @@ check "after restart: one TUN device and no duplicated rules" \
   test "$(ip -n "$NS_ASA1" rule show | grep -c 'lookup 4500')" = 2
 check "after restart: traffic flows (ASA2 accepts the new SA via INITIAL_CONTACT)" \
   test "$(received 192.168.1.1 192.168.2.99 3)" = 3
+
+# 8. An outside interface with `ip address dhcp` (the PIX seed's case) is bound through --map.
+gw_stop asa1 TERM
+sed 's/^ ip address 10.0.0.1 255.255.255.0/ ip address dhcp/' "$CFG/asa1.cfg" >"$RUN_DIR/asa1-dhcp.cfg"
+unmapped=$(ip netns exec "$NS_ASA1" timeout 5 "$IKEGATE" run --config "$RUN_DIR/asa1-dhcp.cfg" \
+  --socket "$RUN_DIR/x.sock" 2>&1)
+check "dhcp outside without --map: refuses to start and says how to map it" \
+  test $? -ne 0 -a -n "$(grep 'map it to a Linux device with --map outside=DEVICE' <<<"$unmapped")"
+check "ASA1 starts with --map outside=gi0-0" gw_start asa1 "$NS_ASA1" "$RUN_DIR/asa1-dhcp.cfg" --map outside=gi0-0
+check "dhcp outside: traffic flows" test "$(received 192.168.1.12 192.168.2.99 3)" = 3
+
 gw_stop asa1 TERM
 gw_stop asa2 TERM
 check "SIGTERM: no TUN device or rule left on ASA1" test -z "$(stale_state "$NS_ASA1")"

@@ -134,6 +134,9 @@ struct Network {
   std::function<bool(const Datagram&)> drop;  // returns true to lose the datagram
   bool duplicate_all = false;
   bool defer_crypto = false;  // run offloaded DH work only once the link is idle
+  // A NAT in front of `inside`: its datagrams leave from `outside` with port+1 (500 -> 501,
+  // 4500 -> 4501), and answers to `outside` are mapped back.
+  std::optional<std::pair<IpAddress, IpAddress>> nat;  // inside, outside
   std::deque<std::pair<std::function<void()>, std::function<void()>>> jobs;
   std::size_t delivered = 0;
 
@@ -151,6 +154,11 @@ struct Network {
       Datagram d = std::move(in_flight.front());
       in_flight.pop_front();
       if (drop && drop(d)) continue;
+      if (nat && d.from.address == nat->first) {
+        d.from = Endpoint{nat->second, static_cast<std::uint16_t>(d.from.port + 1)};
+      } else if (nat && d.to.address == nat->second) {
+        d.to = Endpoint{nat->first, static_cast<std::uint16_t>(d.to.port - 1)};
+      }
       for (Node* n : nodes)
         if (n->address == d.to.address) {
           ++delivered;
@@ -345,6 +353,53 @@ TEST(Ikev2Sim, ConvergesWhenDiffieHellmanRunsLaterOnWorkers) {
   EXPECT_EQ(p.a.engine->ike_sa_count(), 1u);
   EXPECT_EQ(p.b.engine->ike_sa_count(), 1u);
   EXPECT_EQ(p.b.dp.take_delivered().size(), 1u);
+}
+
+TEST(Ikev2Sim, NatBetweenThePeersIsDetectedAndIkeAndEspFloatTo4500) {
+  Pair p;
+  p.net.nat = std::pair{ip("10.0.0.1"), ip("10.0.0.100")};
+  auto pb = p.b.policy;
+  // ASA2 knows its peer by the NAT's public address.
+  pb->peers[0].address = ip("10.0.0.100");
+  pb->map_entries[0].peers = {ip("10.0.0.100")};
+  p.a.dp.send(icmp_packet("192.168.1.1", "192.168.2.99", 1));
+  p.net.run_for(5s);
+  auto a = p.a.engine->snapshot(p.net.now);
+  auto b = p.b.engine->snapshot(p.net.now);
+  ASSERT_EQ(a.size(), 1u);
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_TRUE(a[0].nat_local);    // ASA1 sees that it is behind a NAT
+  EXPECT_TRUE(b[0].nat_remote);   // ASA2 sees its peer behind one
+  EXPECT_EQ(a[0].local.port, 4500);
+  EXPECT_EQ(a[0].remote.port, 4500);
+  EXPECT_EQ(b[0].local.port, 4500);
+  EXPECT_EQ(b[0].remote, (Endpoint{ip("10.0.0.100"), 4501}));  // the NAT's mapping of 4500
+  ASSERT_EQ(b[0].children.size(), 1u);
+  const auto* out = p.b.dp.sa(b[0].children[0].spi_out, dataplane::Direction::Outbound);
+  ASSERT_NE(out, nullptr);
+  EXPECT_EQ(out->encap_local_port, 4500);
+  EXPECT_EQ(out->encap_remote_port, 4501);
+  EXPECT_EQ(p.b.dp.take_delivered().size(), 1u);
+}
+
+TEST(Ikev2Sim, PfsAppliesToCreateChildSaButNotToTheIkeAuthChild) {
+  auto pa = make_policy(kAsa1, "cisco123", "cisco123");
+  auto pb = make_policy(kAsa2, "cisco123", "cisco123");
+  pa->map_entries[0].pfs = DhGroup::MODP_2048;
+  pb->map_entries[0].pfs = DhGroup::MODP_2048;
+  Pair p(pa, pb);
+  p.a.dp.send(icmp_packet("192.168.1.1", "192.168.2.99", 1));
+  p.net.run_for(5s);
+  p.a.dp.send(icmp_packet("192.168.1.12", "192.168.2.99", 1));
+  p.net.run_for(5s);
+  auto a = p.a.engine->snapshot(p.net.now);
+  ASSERT_EQ(a.size(), 1u);
+  ASSERT_EQ(a[0].children.size(), 2u);
+  int with_pfs = 0;
+  for (const auto& c : a[0].children) with_pfs += c.pfs == DhGroup::MODP_2048;
+  EXPECT_EQ(with_pfs, 1);  // RFC 7296 1.2: no KE in IKE_AUTH
+  EXPECT_EQ(p.b.children(), 2u);
+  EXPECT_EQ(p.b.dp.take_delivered().size(), 2u);
 }
 
 TEST(Ikev2Sim, InvalidKePayloadMakesTheInitiatorRetryWithTheResponderGroup) {
