@@ -77,6 +77,25 @@ running=$(gw asa1 show running-config)
 check "show running-config masks the keys" contains "$running" "pre-shared-key \*\*\*\*\*"
 check "show running-config never prints a key" test "$(grep -c cisco123 <<<"$running")" = 0
 
+# 1b. A configuration reload (SIGHUP / `config reload`) leaves unaffected tunnels alone.
+cp "$CFG/asa1.cfg" "$RUN_DIR/asa1-live.cfg"
+gw_stop asa1 TERM
+check "ASA1 restarts from a copy it can reload" gw_start asa1 "$NS_ASA1" "$RUN_DIR/asa1-live.cfg"
+check "tunnel back after restart" test "$(received 192.168.1.1 192.168.2.99 2)" = 2
+spi_before=$(gw asa1 show crypto ikev2 sa detail | sed -n 's/.*Local spi: *\([0-9A-F]*\).*/\1/p' | head -1)
+echo "access-list unrelated extended permit ip host 192.168.1.77 host 192.168.2.77" >>"$RUN_DIR/asa1-live.cfg"
+kill -HUP "${GW_PID[asa1]}"
+sleep 1
+spi_after=$(gw asa1 show crypto ikev2 sa detail | sed -n 's/.*Local spi: *\([0-9A-F]*\).*/\1/p' | head -1)
+check "SIGHUP: the configuration is reloaded" grep -q "configuration reloaded" "$RUN_DIR/asa1.log"
+check "SIGHUP: the IKE SA is untouched (same SPI)" test -n "$spi_before" -a "$spi_before" = "$spi_after"
+check "SIGHUP: traffic keeps flowing" test "$(received 192.168.1.1 192.168.2.99 2)" = 2
+printf 'crypto ikev2 policy 1\n encryption bogus-cipher\n' >>"$RUN_DIR/asa1-live.cfg"
+reload_out=$(gw asa1 config reload)
+check "config reload with an error keeps the running configuration and says where" \
+  test -n "$(grep 'asa1-live.cfg:[0-9]*:' <<<"$reload_out")"
+check "after a failed reload the tunnel still works" test "$(received 192.168.1.1 192.168.2.99 2)" = 2
+
 # 2. clear crypto ikev2 sa tears down on both sides; traffic brings it back.
 gw asa1 clear crypto ikev2 sa >/dev/null
 check "clear: ASA1 has no IKE SA" no_ike_sa asa1
