@@ -22,7 +22,10 @@ class Printer {
     out_ += s;
     out_ += '\n';
   }
-  void bang() { line("!"); }
+  // A separator, never two in a row (an empty section prints nothing).
+  void bang() {
+    if (!out_.ends_with("!\n") || out_.ends_with(" !\n")) line("!");
+  }
   void raw(const std::vector<RawCommand>& cmds, int depth) {
     for (const auto& c : cmds) {
       line(std::string(static_cast<std::size_t>(depth), ' ') + redact_text(c.text));
