@@ -1,5 +1,7 @@
 #include "cli/views.h"
 
+#include "common/selector.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -94,18 +96,6 @@ std::uint64_t kilobytes_left(std::uint64_t lifetime_kb, std::uint64_t bytes) {
   return used >= lifetime_kb ? 0 : lifetime_kb - used;
 }
 
-std::string_view protocol_name(std::uint8_t p) {
-  switch (p) {
-    case 0: return "ip";
-    case 1: return "icmp";
-    case 6: return "tcp";
-    case 17: return "udp";
-    case 47: return "gre";
-    case 50: return "esp";
-    case 51: return "ahp";
-    default: return {};
-  }
-}
 
 SelectorRange range_of(const IpAddress& start, const IpAddress& end, std::uint16_t p1,
                        std::uint16_t p2) {
@@ -154,7 +144,7 @@ std::string ios_flow_text(const policy::Selector& s) {
     if (id.port != 0) text += fmt::format(" port {}", id.port);
     return text;
   };
-  auto proto = protocol_name(s.protocol);
+  auto proto = ip_protocol_keyword(s.protocol);
   return fmt::format("permit {} {} {}",
                      proto.empty() ? fmt::format("{}", s.protocol) : std::string(proto),
                      side(s.src_start, s.src_end, s.src_port_start, s.src_port_end),

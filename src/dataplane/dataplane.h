@@ -14,21 +14,14 @@
 #include "common/ip.h"
 #include "common/result.h"
 #include "common/secret.h"
+#include "common/selector.h"
 
 namespace ikegate::dataplane {
 
 enum class Direction : std::uint8_t { Inbound, Outbound };
 
-// A traffic selector seen from this gateway for the OUTBOUND direction: src is the local
-// protected side (the crypto ACL's source), dst the remote protected side. Inbound packets must
-// match it reversed. Ranges are inclusive (RFC 7296 3.13.1).
-struct TrafficSelector {
-  IpAddress src_start, src_end, dst_start, dst_end;
-  std::uint8_t protocol = 0;  // 0 = any
-  std::uint16_t src_port_start = 0, src_port_end = 65535;
-  std::uint16_t dst_port_start = 0, dst_port_end = 65535;
-  friend bool operator==(const TrafficSelector&, const TrafficSelector&) = default;
-};
+// The selector type is shared with the policy and the engines (common/selector.h).
+using TrafficSelector = ikegate::TrafficSelector;
 
 // One IPsec SA (one direction of a CHILD SA).
 struct SaParams {

@@ -140,19 +140,6 @@ std::string id_text(const wire::IdPayload& id) {
   }
 }
 
-dataplane::TrafficSelector to_dp(const policy::Selector& s) {
-  dataplane::TrafficSelector t;
-  t.src_start = s.src_start;
-  t.src_end = s.src_end;
-  t.dst_start = s.dst_start;
-  t.dst_end = s.dst_end;
-  t.protocol = s.protocol;
-  t.src_port_start = s.src_port_start;
-  t.src_port_end = s.src_port_end;
-  t.dst_port_start = s.dst_port_start;
-  t.dst_port_end = s.dst_port_end;
-  return t;
-}
 
 std::string notify_name(NotifyType t) { return std::string(wire::name(t)); }
 
@@ -1010,7 +997,7 @@ struct Engine::Impl {
     if (entry->dynamic) {
       dataplane::PolicyParams pp;
       pp.reqid = cr.reqid;
-      pp.selector = to_dp(cr.selector);
+      pp.selector = cr.selector;
       pp.priority = entry->seq * 1000 + static_cast<std::uint32_t>(cr.acl_index);
       pp.local = sa.local.address;
       pp.remote = sa.remote.address;
@@ -1956,7 +1943,7 @@ Result<void> Engine::install_policies() {
       if (!e.acl[i].permit) continue;
       dataplane::PolicyParams p;
       p.reqid = impl_->reqid_for(e, i);
-      p.selector = to_dp(e.acl[i].selector);
+      p.selector = e.acl[i].selector;
       p.priority = e.seq * 1000 + static_cast<std::uint32_t>(i);
       p.local = e.local_address;
       p.remote = e.peers.front();

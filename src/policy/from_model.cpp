@@ -147,15 +147,8 @@ std::string port_text(const PortMatch& p) {
 
 std::string proto_text(const config::Protocol& p) {
   if (p.kind != config::Protocol::Kind::Number) return (p.kind == config::Protocol::Kind::Object ? "object " : "object-group ") + p.ref.name;
-  switch (p.number) {
-    case 0: return "ip";
-    case 1: return "icmp";
-    case 6: return "tcp";
-    case 17: return "udp";
-    case 47: return "gre";
-    case 50: return "esp";
-    default: return std::to_string(p.number);
-  }
+  auto word = ip_protocol_keyword(p.number);
+  return word.empty() ? std::to_string(p.number) : std::string(word);
 }
 
 SecretBytes secret_of(const config::ConfigSecret& s) { return s.usable() ? s.value : SecretBytes{}; }

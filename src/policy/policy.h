@@ -13,6 +13,7 @@
 #include "common/iana.h"
 #include "common/ip.h"
 #include "common/secret.h"
+#include "common/selector.h"
 
 namespace ikegate::policy {
 
@@ -43,14 +44,8 @@ struct EspProposal {
   bool transport_mode = false;
 };
 
-// One traffic selector range set, as seen for OUTBOUND traffic (src = our protected side).
-struct Selector {
-  IpAddress src_start, src_end, dst_start, dst_end;
-  std::uint8_t protocol = 0;  // 0 = any
-  std::uint16_t src_port_start = 0, src_port_end = 65535;
-  std::uint16_t dst_port_start = 0, dst_port_end = 65535;
-  friend bool operator==(const Selector&, const Selector&) = default;
-};
+// One traffic selector, as seen for OUTBOUND traffic (src = our protected side).
+using Selector = TrafficSelector;
 
 // One `permit` line of a crypto ACL; `text` is how the platform prints it.
 struct AclEntry {
