@@ -88,11 +88,15 @@ const KeptBlock kCallHome{"call-home", {"profile", "contact-email-addr", "alert-
                                         "active", "no"}, {}};
 const KeptBlock kEmpty{"", {}, {}};
 
+}  // namespace
+
 struct KeptGlobal {
   std::string_view prefix;  // space-separated first words
   Section section;
   const KeptBlock* block;
 };
+
+namespace {
 
 // Commands in the seeds' configurations (and their usual neighbours) that ikegate keeps as
 // written without a warning.
@@ -242,6 +246,8 @@ bool prefix_matches(std::string_view prefix, const std::vector<std::string>& w) 
   return true;
 }
 
+}  // namespace
+
 const KeptGlobal* find_kept(Dialect d, const std::vector<std::string>& w) {
   const KeptGlobal* best = nullptr;
   std::size_t best_len = 0;
@@ -258,8 +264,6 @@ const KeptGlobal* find_kept(Dialect d, const std::vector<std::string>& w) {
     scan(kIosKept);
   return best;
 }
-
-}  // namespace
 
 // ---------------------------------------------------------------------------------------------
 // The engine
@@ -1042,6 +1046,15 @@ std::optional<AclEntry> Parser::parse_acl_entry(Args& a, const Line& l, bool sta
 }  // namespace detail
 
 // ---------------------------------------------------------------------------------------------
+
+bool kept_command_opens_block(Dialect d, std::string_view text) {
+  std::vector<std::string> words;
+  for (const auto& l : split_lines(text))
+    for (const auto& w : l.words) words.push_back(w);
+  if (words.empty()) return false;
+  const detail::KeptGlobal* k = detail::find_kept(d, words);
+  return k != nullptr && k->block != nullptr;
+}
 
 std::string_view dialect_name(Dialect d) { return d == Dialect::Asa ? "ASA" : "IOS"; }
 

@@ -31,6 +31,11 @@ ParseResult parse_config(std::string_view text, const ParseOptions& options = {}
 // "tunnel-group", "ip access-list", "crypto ikev2 keyring", ...); ASA when undecided.
 Dialect detect_dialect(std::string_view text);
 
+// Whether a kept top-level command opens a block whose sub-commands are recognised without
+// indentation ("line vty 0 4", "webvpn", "policy-map ..."): the printer ends such a block with
+// "!" so that nothing printed after it is read back as its child.
+bool kept_command_opens_block(Dialect d, std::string_view text);
+
 std::string_view dialect_name(Dialect d);  // "ASA", "IOS"
 std::optional<Dialect> dialect_from_name(std::string_view name);  // "asa", "ios" (any case)
 

@@ -2,6 +2,7 @@
 
 #include "config/algorithms.h"
 #include "config/diagnostics.h"
+#include "config/parser.h"
 
 namespace ikegate::config {
 
@@ -32,7 +33,12 @@ class Printer {
       raw(c.children, depth + 1);
     }
   }
-  void kept(Section s) { raw(m_.kept[static_cast<int>(s)], 0); }
+  void kept(Section s) {
+    for (const auto& c : m_.kept[static_cast<int>(s)]) {
+      raw({c}, 0);
+      if (kept_command_opens_block(m_.dialect, c.text)) bang();
+    }
+  }
 
   std::string addr(const AddrMatch& a) const {
     switch (a.kind) {
