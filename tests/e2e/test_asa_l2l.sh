@@ -173,6 +173,10 @@ gw_stop asa2 TERM
 check "SIGTERM: no TUN device or rule left on ASA1" test -z "$(stale_state "$NS_ASA1")"
 check "SIGTERM: no TUN device or rule left on ASA2" test -z "$(stale_state "$NS_ASA2")"
 
+# Sanitizer builds report into the daemons' logs: any report fails the test.
+check "no sanitizer report in the daemons' logs" \
+  test -z "$(grep -l -E 'ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:' "$RUN_DIR"/*.log)"
+
 if [ "$FAILS" -ne 0 ]; then
   echo "--- ASA1 log"; tail -n 60 "$RUN_DIR/asa1.log"
   echo "--- ASA2 log"; tail -n 60 "$RUN_DIR/asa2.log"
