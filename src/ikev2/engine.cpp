@@ -1112,7 +1112,7 @@ struct Engine::Impl {
     const auto* tsi = find_body<wire::TsPayload>(m.payloads, PayloadType::TSi);
     const auto* tsr = find_body<wire::TsPayload>(m.payloads, PayloadType::TSr);
     if (sa_p && tsi && tsr) {
-      if (auto err = accept_child(sa, r, *sa_p, *tsi, *tsr, nullptr, sa.ni, sa.nr, nullptr, now))
+      if (auto err = accept_child(sa, r, *sa_p, *tsi, *tsr, sa.ni, sa.nr, nullptr, now))
         r.payloads.push_back(notify(*err));
     }
     r.payloads.push_back(notify(NotifyType::ESP_TFC_PADDING_NOT_SUPPORTED));
@@ -1131,10 +1131,9 @@ struct Engine::Impl {
   // Responder side of a CHILD SA (IKE_AUTH or CREATE_CHILD_SA). Adds SA and TS payloads to
   // `r` on success; returns the error notify otherwise.
   std::optional<NotifyType> accept_child(IkeSa& sa, Message& r, const wire::SaPayload& sa_p, const wire::TsPayload& tsi,
-                                         const wire::TsPayload& tsr, const crypto::KeyExchange* pfs_ke_unused,
+                                         const wire::TsPayload& tsr,
                                          ByteView ni, ByteView nr, const wire::KePayload* peer_ke, TimePoint now,
                                          ChildSa* rekeyed = nullptr) {
-    (void)pfs_ke_unused;
     std::optional<TsMatch> match;
     if (rekeyed) {
       match = TsMatch{policy->find_entry(rekeyed->map, rekeyed->seq), 0, rekeyed->selector};
@@ -1623,7 +1622,7 @@ struct Engine::Impl {
     sm(sa, "CHILD_R_IPSEC", "EV_PROC_MSG");
     Bytes nr(kNonceSize);
     random.fill(nr);
-    if (auto err = accept_child(sa, r, *sa_p, *tsi, *tsr, nullptr, n_p->data, nr, ke, now, rekeyed)) {
+    if (auto err = accept_child(sa, r, *sa_p, *tsi, *tsr, n_p->data, nr, ke, now, rekeyed)) {
       r.payloads.clear();
       if (*err == NotifyType::INVALID_KE_PAYLOAD) {
         const auto* entry = rekeyed ? policy->find_entry(rekeyed->map, rekeyed->seq) : nullptr;
