@@ -542,6 +542,8 @@ bool Parser::asa_sub(std::size_t fi, const Line& l, bool apply) {
         if (k == "nameif") itf.nameif.clear();
         else if (k == "security-level") itf.security_level.reset();
         else itf.address_mode = Interface::AddressMode::NoAddress;
+        itf.address = IpAddress();
+        itf.netmask = 0;
         return true;
       } else if (k == "nameif") {
         if (w.size() != 2) {
@@ -561,6 +563,8 @@ bool Parser::asa_sub(std::size_t fi, const Line& l, bool apply) {
         b.next();
         if (b.accept("dhcp")) {
           itf.address_mode = Interface::AddressMode::Dhcp;
+          itf.address = IpAddress();
+          itf.netmask = 0;
           b.accept("setroute");
         } else {
           std::string_view aw = b.next(), mw = b.next();

@@ -297,11 +297,15 @@ bool Parser::ios_sub(std::size_t fi, const Line& l, bool apply) {
         itf.crypto_map = Ref{std::string(b.next()), Loc{l.number}};
       } else if (negated) {
         itf.address_mode = Interface::AddressMode::NoAddress;
+        itf.address = IpAddress();
+        itf.netmask = 0;
         return true;
       } else {
         b.next();
         if (b.accept("dhcp")) {
           itf.address_mode = Interface::AddressMode::Dhcp;
+          itf.address = IpAddress();
+          itf.netmask = 0;
         } else {
           std::string_view aw = b.next(), mw = b.next();
           auto addr = parse_ipv4(aw);

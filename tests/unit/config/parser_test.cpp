@@ -199,6 +199,18 @@ TEST(Printer, AccessListsKeepTheirForm) {
       << s;
 }
 
+TEST(Model, AnInterfaceWithoutAnAddressKeepsNoOldOne) {
+  // Found by the fuzzer: the address of an earlier "ip address" must not survive "no ip address".
+  for (Dialect d : {Dialect::Asa, Dialect::Ios}) {
+    auto r = load(d, "interface e0\n ip address 10.0.0.1 255.255.255.0\ninterface e0\n no ip address\n");
+    const Interface& i = r.model.interfaces[0];
+    EXPECT_EQ(i.address_mode, Interface::AddressMode::NoAddress);
+    EXPECT_TRUE(parse_config(print_running_config(r.model), ParseOptions{d, false}).model == r.model);
+    auto h = load(d, "interface e0\n ip address 10.0.0.1 255.255.255.0\n ip address dhcp\n");
+    EXPECT_TRUE(parse_config(print_running_config(h.model), ParseOptions{d, false}).model == h.model);
+  }
+}
+
 TEST(Model, EqualityIgnoresWhereThingsWereSaid) {
   auto a = load(Dialect::Asa, "hostname fw\naccess-list A extended permit ip any any\n");
   auto b = load(Dialect::Asa, "\n\n! moved down\nhostname fw\n\naccess-list A extended permit ip any any\n");
