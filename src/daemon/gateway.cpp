@@ -224,6 +224,15 @@ class Gateway final : public ikev2::Host {
     }
   }
 
+  void send_keepalive(const Endpoint& local, const Endpoint& remote) override {
+    for (auto& s : sockets_)
+      if (s->local_ike().address == local.address) {
+        if (auto r = s->send_keepalive(remote, local.address); !r)
+          log(fmt::format("NAT keepalive to {} failed: {}", remote.to_string(), r.error().message));
+        return;
+      }
+  }
+
   void trace(const ikev2::TraceEvent& ev) override {
     const auto& levels = interpreter_ ? interpreter_->debug_levels() : cli::DebugLevels{};
     // Errors are always logged; everything else only when debugging asks for it.

@@ -235,6 +235,7 @@ struct Engine::Impl {
         d = std::min(d, sa.last_heard + policy->dpd.interval);
       d = std::min(d, sa.expire_at);
       if (!sa.rekeying) d = std::min(d, sa.rekey_at);
+      if (sa.nat_local) d = std::min(d, sa.keepalive_at);
       for (const auto& c : sa.children) d = std::min(d, c->rekeying ? c->expire_at : std::min(c->rekey_at, c->expire_at));
     }
     if (d != sa.deadline) {
@@ -1580,6 +1581,7 @@ struct Engine::Impl {
 
   void set_ike_timers(IkeSa& sa, TimePoint now) {
     sa.expire_at = now + sa.lifetime;
+    sa.keepalive_at = now + options.nat_keepalive;
     // The original initiator rekeys first; the responder a little later, so they rarely collide.
     auto margin = std::chrono::duration_cast<Duration>(sa.lifetime * (1.0 - options.rekey_fraction));
     sa.rekey_at = sa.expire_at - (sa.initiator ? margin : margin / 2);
@@ -1850,6 +1852,11 @@ struct Engine::Impl {
       return;
     }
     if (sa.state != IkeState::READY) return;
+    if (sa.nat_local && sa.keepalive_at <= now) {
+      // Keep our NAT mapping alive even when no ESP flows (RFC 3948 2.3).
+      host.send_keepalive(local_for(sa), sa.remote);
+      sa.keepalive_at = now + options.nat_keepalive;
+    }
     if (!sa.rekeying && sa.rekey_at <= now) {
       sa.rekeying = true;
       enqueue(sa, Task{TaskKind::RekeyIke, nullptr, 0, std::make_shared<IkeRekey>()}, now);

@@ -35,6 +35,8 @@ class Host {
   // Diffie-Hellman and key derivation: `work` touches only its own captured data and may run on
   // another thread; `done` runs later on the engine's thread. Returns false when the host cannot
   // take more work (the engine then drops the negotiation). The default runs both inline.
+  // A NAT keepalive (RFC 3948 2.3: one 0xFF octet, no non-ESP marker) from `local` (port 4500).
+  virtual void send_keepalive(const Endpoint& local, const Endpoint& remote) = 0;
   virtual bool offload(std::function<void()> work, std::function<void()> done) {
     work();
     done();
@@ -49,6 +51,7 @@ struct EngineOptions {
   std::size_t half_open_limit = 20000;
   Duration half_open_timeout = std::chrono::seconds(30);
   double rekey_fraction = 0.9;  // rekey at this fraction of a lifetime
+  Duration nat_keepalive = std::chrono::seconds(20);  // Cisco's default NAT-T keepalive
 };
 
 // A snapshot for `show` (cli/ maps it to its view model).

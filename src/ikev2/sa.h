@@ -136,6 +136,7 @@ struct IkeSa {
   TimePoint last_heard{};
   TimePoint rekey_at{}, expire_at{};
   TimePoint half_open_deadline{};
+  TimePoint keepalive_at{};  // behind a NAT: next NAT keepalive (RFC 3948 2.3)
   TimePoint deadline{};  // earliest of all timers; TimePoint::max() = none
 
   std::uint64_t local_spi() const { return initiator ? spi_i : spi_r; }

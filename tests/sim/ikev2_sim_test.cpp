@@ -114,6 +114,8 @@ struct Node : ikev2::Host {
   }
   void trace(const ikev2::TraceEvent& e) override { trace_event(e); }
   bool offload(std::function<void()> work, std::function<void()> done) override;
+  int keepalives = 0;
+  void send_keepalive(const Endpoint&, const Endpoint&) override { ++keepalives; }
   bool tracing(ikev2::Facility, int) const override { return true; }
   bool traced(const std::string& needle) const {
     for (const auto& l : lines)
@@ -380,6 +382,10 @@ TEST(Ikev2Sim, NatBetweenThePeersIsDetectedAndIkeAndEspFloatTo4500) {
   EXPECT_EQ(out->encap_local_port, 4500);
   EXPECT_EQ(out->encap_remote_port, 4501);
   EXPECT_EQ(p.b.dp.take_delivered().size(), 1u);
+  // Only the side behind the NAT keeps the mapping alive, every 20 s (RFC 3948 2.3).
+  p.net.run_for(65s);
+  EXPECT_GE(p.a.keepalives, 3);
+  EXPECT_EQ(p.b.keepalives, 0);
 }
 
 TEST(Ikev2Sim, PfsAppliesToCreateChildSaButNotToTheIkeAuthChild) {
@@ -492,6 +498,7 @@ TEST(Ikev2Sim, CookiesAreDemandedWhenHalfOpenSasPileUp) {
     }
     void trace(const ikev2::TraceEvent&) override {}
     bool tracing(ikev2::Facility, int) const override { return false; }
+    void send_keepalive(const Endpoint&, const Endpoint&) override {}
   } bhost;
   bhost.net = &net;
   ikev2::EngineOptions opts;
