@@ -177,6 +177,7 @@ struct Engine::Impl {
   std::uint32_t next_reqid = 1;
   std::set<std::uint32_t> acquiring;  // reqids with a negotiation under way
   Bytes cookie_secret;
+  DhGroup wanted_group = DhGroup::NONE;  // set by accept_child when it answers INVALID_KE_PAYLOAD
 
   Impl(Engine& e, std::shared_ptr<const policy::Policy> p, dataplane::DataPlane& d, Random& r, Host& h,
        EngineOptions o)
@@ -257,10 +258,18 @@ struct Engine::Impl {
     return it == sas.end() ? nullptr : it->second.get();
   }
 
-  IkeSa* find_ready_sa_to(const IpAddress& peer) {
-    for (auto& [spi, sa] : sas)
-      if (sa->remote.address == peer && sa->state != IkeState::DELETING) return sa.get();
-    return nullptr;
+  // The IKE SA a new CHILD SA for `peer` should ride on: an established one that is not being
+  // replaced, else one we are negotiating ourselves. A half-open responder SA never qualifies
+  // (anyone can create one with a spoofed IKE_SA_INIT).
+  IkeSa* find_sa_for_child(const IpAddress& peer) {
+    IkeSa* negotiating = nullptr;
+    for (auto& [spi, sa] : sas) {
+      if (sa->remote.address != peer) continue;
+      if (sa->state == IkeState::READY && !sa->rekeying) return sa.get();
+      if (sa->initiator && (sa->state == IkeState::I_WAIT_INIT || sa->state == IkeState::I_WAIT_AUTH))
+        negotiating = sa.get();
+    }
+    return negotiating;
   }
 
   void remove_child(IkeSa& sa, ChildSa& c) {
@@ -280,7 +289,7 @@ struct Engine::Impl {
     if (sa.outstanding && sa.outstanding->task.child) acquiring.erase(sa.outstanding->task.child->reqid);
     if (sa.state == IkeState::R_WAIT_AUTH || sa.state == IkeState::I_WAIT_INIT || sa.state == IkeState::I_WAIT_AUTH)
       if (stats.half_open > 0) --stats.half_open;
-    half_open.erase({sa.remote, sa.spi_i});
+    half_open.erase({sa.half_open_peer, sa.spi_i});
     note(&sa, Facility::Platform, 3,
          fmt::format("IKEv2 SA with peer {} removed: {}", sa.remote.address.to_string(), reason));
     sas.erase(sa.local_spi());
@@ -655,6 +664,7 @@ struct Engine::Impl {
     s.half_open_deadline = now + options.half_open_timeout;
     s.expected_peer_mid = 1;
     half_open[{remote, s.spi_i}] = s.spi_r;
+    s.half_open_peer = remote;
     ++stats.half_open;
     std::uint64_t spi = s.spi_r;
     auto job = dh_job(s, ke_p->data);
@@ -1009,13 +1019,18 @@ struct Engine::Impl {
       else
         child->dynamic_policy = true;
     }
+    auto undo_policy = [&] {
+      if (child->dynamic_policy) (void)dp.delete_policy(cr.reqid);
+    };
     if (auto r = dp.add_sa(in); !r) {
       note(&sa, Facility::Platform, 1, "Failed to install inbound SA: " + r.error().message);
+      undo_policy();
       return nullptr;
     }
     if (auto r = dp.add_sa(out); !r) {
       note(&sa, Facility::Platform, 1, "Failed to install outbound SA: " + r.error().message);
       (void)dp.delete_sa(spi_in, dataplane::Direction::Inbound);
+      undo_policy();
       return nullptr;
     }
     child->installed_out = true;
@@ -1102,7 +1117,7 @@ struct Engine::Impl {
     sa.state = IkeState::READY;
     sa.established = now;
     set_ike_timers(sa, now);
-    half_open.erase({sa.remote, sa.spi_i});
+    half_open.erase({sa.half_open_peer, sa.spi_i});
     if (stats.half_open > 0) --stats.half_open;
     ++stats.established;
     sa.init_request.clear();
@@ -1135,6 +1150,7 @@ struct Engine::Impl {
                                          const wire::TsPayload& tsr,
                                          ByteView ni, ByteView nr, const wire::KePayload* peer_ke, TimePoint now,
                                          ChildSa* rekeyed = nullptr) {
+    wanted_group = DhGroup::NONE;
     std::optional<TsMatch> match;
     if (rekeyed) {
       match = TsMatch{policy->find_entry(rekeyed->map, rekeyed->seq), 0, rekeyed->selector};
@@ -1153,7 +1169,9 @@ struct Engine::Impl {
     const auto& entry = *match->entry;
     sa.map = entry.map;
     sa.seq = entry.seq;
-    auto choice = select_esp(entry.proposals, peer_ke ? entry.pfs : std::nullopt, sa_p);
+    // PFS (`set pfs`) applies to CREATE_CHILD_SA; the IKE_AUTH CHILD SA never has a KE (RFC 7296 1.2).
+    bool in_ike_auth = r.header.exchange == ExchangeType::IKE_AUTH;
+    auto choice = select_esp(entry.proposals, in_ike_auth ? std::nullopt : entry.pfs, sa_p);
     if (!choice) {
       ++stats.no_proposal;
       note(&sa, Facility::Protocol, 1,
@@ -1163,7 +1181,10 @@ struct Engine::Impl {
     std::optional<SecretBytes> g_ir;
     std::unique_ptr<crypto::KeyExchange> ke;
     if (choice->pfs) {
-      if (!peer_ke || peer_ke->group != *choice->pfs) return NotifyType::INVALID_KE_PAYLOAD;
+      if (!peer_ke || peer_ke->group != *choice->pfs) {
+        wanted_group = *choice->pfs;
+        return NotifyType::INVALID_KE_PAYLOAD;
+      }
       auto k = crypto::KeyExchange::create(*choice->pfs);
       if (!k) return NotifyType::NO_PROPOSAL_CHOSEN;
       auto s = (*k)->shared_secret(peer_ke->data);
@@ -1322,7 +1343,12 @@ struct Engine::Impl {
       }
       g_ir = std::move(*s);
     }
-    if (ChildSa* child = install_child(sa, cr, *choice, cr.spi_in, g_ir ? &*g_ir : nullptr, ni, nr, now)) {
+    ChildSa* child = install_child(sa, cr, *choice, cr.spi_in, g_ir ? &*g_ir : nullptr, ni, nr, now);
+    if (!child) {
+      fail("the data plane refused the SA");
+      return;
+    }
+    {
       note(&sa, Facility::Protocol, 3, fmt::format("CHILD SA established for crypto map {} seq {}", cr.map, cr.seq));
       if (cr.rekey_spi_in != 0)
         if (ChildSa* old = sa.child_by_spi_in(cr.rekey_spi_in); old && old != child) {
@@ -1627,9 +1653,8 @@ struct Engine::Impl {
     if (auto err = accept_child(sa, r, *sa_p, *tsi, *tsr, n_p->data, nr, ke, now, rekeyed)) {
       r.payloads.clear();
       if (*err == NotifyType::INVALID_KE_PAYLOAD) {
-        const auto* entry = rekeyed ? policy->find_entry(rekeyed->map, rekeyed->seq) : nullptr;
-        DhGroup g = entry && entry->pfs ? *entry->pfs : DhGroup::MODP_1024;
-        r.payloads.push_back(notify(*err, be16(static_cast<std::uint16_t>(g))));
+        // RFC 7296 1.3: name the group we want, the one the chosen proposal requires.
+        r.payloads.push_back(notify(*err, be16(static_cast<std::uint16_t>(wanted_group))));
       } else {
         r.payloads.push_back(notify(*err));
       }
@@ -1790,6 +1815,12 @@ struct Engine::Impl {
           return;
       }
     }
+    if (h.exchange != sa->outstanding->exchange) {
+      // RFC 7296 2.2: a response answers our request; another exchange type is bogus.
+      ++stats.invalid_message_id;
+      note(sa, Facility::Protocol, 2, "Response of the wrong exchange type dropped");
+      return;
+    }
     OutstandingRequest req = std::move(*sa->outstanding);
     sa->outstanding.reset();
     sa->next_request_mid = req.message_id + 1;
@@ -1864,6 +1895,8 @@ struct Engine::Impl {
     }
     if (sa.expire_at <= now) {
       note(&sa, Facility::Protocol, 2, "IKE SA lifetime expired");
+      sa.expire_at = kNever;  // one Delete; it waits for the window if a request is in flight
+      sa.rekey_at = kNever;
       enqueue(sa, Task{TaskKind::DeleteIke, nullptr, 0}, now);
       if (!find_sa(spi)) return;
     }
@@ -1871,12 +1904,10 @@ struct Engine::Impl {
       ChildSa& c = *sa.children[i];
       if (c.expire_at <= now) {
         note(&sa, Facility::Protocol, 2, fmt::format("CHILD SA 0x{:08x} lifetime expired", c.spi_in));
-        if (c.installed_out) {
-          Task t{TaskKind::DeleteChild, nullptr, c.spi_in};
-          c.expire_at = kNever;
-          c.rekey_at = kNever;
-          enqueue(sa, std::move(t), now);
-        }
+        c.expire_at = kNever;
+        c.rekey_at = kNever;
+        if (c.installed_out) enqueue(sa, Task{TaskKind::DeleteChild, nullptr, c.spi_in}, now);
+        if (!find_sa(spi)) return;
         continue;
       }
       if (!c.rekeying && c.rekey_at <= now) {
@@ -1917,7 +1948,7 @@ struct Engine::Impl {
     const IpAddress& peer = entry.peers.front();
     acquiring.insert(reqid);
     auto cr = make_child_request(entry, acl_index, reqid);
-    if (IkeSa* sa = find_ready_sa_to(peer)) {
+    if (IkeSa* sa = find_sa_for_child(peer)) {
       if (sa->state == IkeState::READY) {
         enqueue(*sa, Task{TaskKind::CreateChild, cr, 0}, now);
       } else {

@@ -136,6 +136,7 @@ struct IkeSa {
   TimePoint last_heard{};
   TimePoint rekey_at{}, expire_at{};
   TimePoint half_open_deadline{};
+  Endpoint half_open_peer;  // the address IKE_SA_INIT came from: the half-open map's key
   TimePoint keepalive_at{};  // behind a NAT: next NAT keepalive (RFC 3948 2.3)
   TimePoint deadline{};  // earliest of all timers; TimePoint::max() = none
 

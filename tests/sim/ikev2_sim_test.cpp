@@ -521,6 +521,44 @@ TEST(Ikev2Sim, CookiesAreDemandedWhenHalfOpenSasPileUp) {
   EXPECT_EQ(b_engine.ike_sa_count(), 1u);
 }
 
+// The IKE header's exchange type (octet 18) and flags (octet 19) are in the clear.
+bool is_response_of(const Datagram& d, wire::ExchangeType x) {
+  return d.bytes.size() > 19 && d.bytes[18] == static_cast<std::uint8_t>(x) && (d.bytes[19] & wire::kFlagResponse);
+}
+
+bool timers_sane(const Pair& p) {
+  for (const Node* n : {&p.a, &p.b})
+    if (auto d = n->engine->next_deadline(); d && *d < p.net.now) return false;
+  return true;
+}
+
+TEST(Ikev2Sim, IkeSaExpiryWhileARequestIsUnansweredDoesNotSpin) {
+  auto pa = make_policy(kAsa1, "cisco123", "cisco123");
+  auto pb = make_policy(kAsa2, "cisco123", "cisco123");
+  pa->ike_proposals[0].lifetime = 100s;
+  pb->ike_proposals[0].lifetime = 100s;
+  Pair p(pa, pb);
+  p.a.dp.send(icmp_packet("192.168.1.1", "192.168.2.99", 1));
+  p.net.run_for(5s);
+  p.net.drop = [](const Datagram& d) { return is_response_of(d, wire::ExchangeType::CREATE_CHILD_SA); };
+  p.net.run_for(130s);
+  EXPECT_TRUE(timers_sane(p));
+  EXPECT_LT(p.a.engine->stats().retransmits + p.b.engine->stats().retransmits, 100u);
+}
+
+TEST(Ikev2Sim, ChildExpiryWhileItsDeleteIsUnansweredDoesNotSpin) {
+  auto pa = make_policy(kAsa1, "cisco123", "cisco123");
+  auto pb = make_policy(kAsa2, "cisco123", "cisco123");
+  pa->map_entries[0].lifetime = 120s;
+  pb->map_entries[0].lifetime = 300s;
+  Pair p(pa, pb);
+  p.a.dp.send(icmp_packet("192.168.1.1", "192.168.2.99", 1));
+  p.net.run_for(100s);
+  p.net.drop = [](const Datagram& d) { return is_response_of(d, wire::ExchangeType::INFORMATIONAL); };
+  p.net.run_for(60s);
+  EXPECT_TRUE(timers_sane(p));
+}
+
 TEST(Ikev2Sim, ClearTearsDownAndTrafficBringsItBack) {
   Pair p;
   p.a.dp.send(icmp_packet("192.168.1.1", "192.168.2.99", 1));
