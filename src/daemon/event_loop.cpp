@@ -40,7 +40,20 @@ EventLoop::Handle& EventLoop::Handle::operator=(Handle&&) noexcept = default;
 EventLoop::Handle::~Handle() = default;
 void EventLoop::Handle::cancel() { state_.reset(); }
 
-EventLoop::EventLoop() : base_(event_base_new()) {
+namespace {
+// libevent measures timeouts with CLOCK_MONOTONIC_COARSE unless asked otherwise, so a timer could
+// fire a few milliseconds before its deadline; protocol timers want the precise clock.
+event_base* new_precise_base() {
+  event_config* cfg = event_config_new();
+  if (!cfg) return nullptr;
+  event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
+  event_base* base = event_base_new_with_config(cfg);
+  event_config_free(cfg);
+  return base;
+}
+}  // namespace
+
+EventLoop::EventLoop() : base_(new_precise_base()) {
   if (!base_) throw std::runtime_error("event_base_new failed");
   wake_fd_.reset(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
   if (!wake_fd_) throw std::system_error(errno, std::generic_category(), "eventfd");
