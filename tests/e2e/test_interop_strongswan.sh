@@ -6,7 +6,9 @@
 #   b. ikegate initiates on traffic from the host behind it
 #   c. other suites, both configurations rewritten: AES-GCM-128/PRF-SHA256/group 19,
 #      AES-CBC-256/SHA-256/group 14 with `set pfs group14`, AES-GCM-256/PRF-SHA384/group 20,
-#      AES-CBC-256/SHA-512/group 31 (Curve25519)
+#      AES-CBC-256/SHA-512/group 31 (Curve25519), AES-CBC-128/SHA-256/group 2 with `set pfs group2`
+#   e. ikegate's IOS show output reads like the seed's (show crypto session detail, show crypto
+#      ikev2 sa detailed, show crypto ipsec sa)
 #   d. strongSwan proposes what ikegate refuses: NO_PROPOSAL_CHOSEN in both logs, for the
 #      IKE SA (IKE_SA_INIT) and for the CHILD SA (IKE_AUTH)
 #
@@ -29,32 +31,8 @@ trap topo_down EXIT INT TERM
 START=$SECONDS
 echo "peer: $(sw_version)"
 
-FAILS=0
+source tests/e2e/lib/check.sh
 CASE=""
-check() {  # check "what" command...
-  local what=$1
-  shift
-  if "$@"; then
-    echo "ok   - $CASE: $what"
-  else
-    echo "FAIL - $CASE: $what"
-    FAILS=$((FAILS + 1))
-    FAILED_CASES+=" $CASE"
-  fi
-}
-FAILED_CASES=""
-contains() { grep -q -- "$2" <<<"$1"; }
-# wait_for SECONDS command...: polls (every 0.2 s) until the command succeeds.
-wait_for() {
-  local limit=$1
-  shift
-  local i
-  for i in $(seq $((limit * 5))); do
-    "$@" && return 0
-    sleep 0.2
-  done
-  return 1
-}
 
 IOS_CFG=tests/interop/configs/ios-ikev2.cfg
 
@@ -209,6 +187,70 @@ check "NAT-T: ESP in UDP 4500 (kernel-libipsec), ikegate saw the NAT" \
 check "ikegate answers from port 4500 once strongSwan floated there (RFC 7296 2.11, 2.23)" \
   test -z "$(grep 'received packet: from 172.16.10.1\[500\] to 172.16.10.2\[4500\]' "$SW/charon.log")"
 
+# (e) The IOS show output of this tunnel, line by line as the seed prints it (values from this
+# run: counters, SPIs and identities cross-checked with strongSwan's view).
+read -r enc dec <<<"$(r1_counters)"
+sess=$(r1 show crypto session detail)
+ikedet=$(r1 show crypto ikev2 sa detailed)
+ipsec=$(r1 show crypto ipsec sa)
+swsas=$(sw_list_sas sw)
+check "session: Interface line" contains "$sess" "^Interface: Ethernet0/0$"
+check "session: Session status: UP-ACTIVE" contains "$sess" "^Session status: UP-ACTIVE$"
+check "session: Peer: 172.16.10.2 port N fvrf: (none) ivrf: (none)" \
+  contains "$sess" "^Peer: 172.16.10.2 port [0-9]* fvrf: (none) ivrf: (none)$"
+check "session: Phase1_id: 172.16.10.2" contains "$sess" "^ *Phase1_id: 172.16.10.2$"
+check "session: IKEv2 SA: local 172.16.10.1/P remote 172.16.10.2/P Active" \
+  contains "$sess" "^ *IKEv2 SA: local 172.16.10.1/[0-9]* remote 172.16.10.2/[0-9]* Active$"
+check "session: connid and lifetime hh:mm:ss" contains "$sess" "connid:[0-9]* lifetime:2[34]:[0-5][0-9]:[0-5][0-9]$"
+check "session: IPSEC FLOW: permit ip 192.168.1.0/255.255.255.0 192.168.2.0/255.255.255.0" \
+  contains "$sess" "^ *IPSEC FLOW: permit ip 192.168.1.0/255.255.255.0 192.168.2.0/255.255.255.0$"
+check "session: Active SAs: 2, origin: crypto map" contains "$sess" "^ *Active SAs: 2, origin: crypto map$"
+check "session: Inbound #pkts dec'ed = decaps ($dec)" \
+  contains "$sess" "^ *Inbound:  #pkts dec'ed $dec drop 0 life (KB/Sec) [0-9]*/[0-9]*$"
+check "session: Outbound #pkts enc'ed = encaps ($enc)" \
+  contains "$sess" "^ *Outbound: #pkts enc'ed $enc drop 0 life (KB/Sec) [0-9]*/[0-9]*$"
+check "ikev2 sa detailed: the seed's header" contains "$ikedet" "^Tunnel-id Local  *Remote  *fvrf/ivrf  *Status$"
+check "ikev2 sa detailed: tunnel line" \
+  contains "$ikedet" "^1  *172.16.10.1/[0-9]*  *172.16.10.2/[0-9]*  *none/none  *READY$"
+check "ikev2 sa detailed: Life/Active Time: 86400/N sec" contains "$ikedet" "Life/Active Time: 86400/[0-9]* sec$"
+check "ikev2 sa detailed: Status Description: Negotiation done" contains "$ikedet" "Status Description: Negotiation done$"
+sw_ispi=$(awk '/ESTABLISHED/ { for (i = 1; i <= NF; i++) if ($i ~ /_i\*?$/) { sub(/_i.*/, "", $i); print toupper($i) } }' <<<"$swsas")
+sw_rspi=$(awk '/ESTABLISHED/ { for (i = 1; i <= NF; i++) if ($i ~ /_r\*?$/) { sub(/_r.*/, "", $i); print toupper($i) } }' <<<"$swsas")
+check "ikev2 sa detailed: Local spi = strongSwan's responder SPI, Remote spi = its initiator SPI" \
+  contains "$ikedet" "Local spi: $sw_rspi  *Remote spi: $sw_ispi$"
+check "ikev2 sa detailed: Local id: 172.16.10.1" contains "$ikedet" "Local id: 172.16.10.1$"
+check "ikev2 sa detailed: Remote id: 172.16.10.2" contains "$ikedet" "Remote id: 172.16.10.2$"
+check "ikev2 sa detailed: message ids, queued and window lines" \
+  test "$(grep -c -E 'Local (req msg id|next msg id|req queued|window): +[0-9]+ +Remote' <<<"$ikedet")" = 4
+check "ikev2 sa detailed: Extended Authentication / Trust Security lines" \
+  test "$(grep -c -E 'Extended Authentication not configured.|Cisco Trust Security SGT is disabled' <<<"$ikedet")" = 2
+check "ipsec sa: crypto map tag" \
+  contains "$ipsec" "^ *Crypto map tag: cmap, local addr 172.16.10.1$"
+check "ipsec sa: interface line" contains "$ipsec" "^interface: Ethernet0/0$"
+check "ipsec sa: protected vrf: (none)" contains "$ipsec" "^ *protected vrf: (none)$"
+check "ipsec sa: local ident (the ACL's source)" \
+  contains "$ipsec" "^ *local  *ident (addr/mask/prot/port): (192.168.1.0/255.255.255.0/0/0)$"
+check "ipsec sa: current_peer 172.16.10.2" contains "$ipsec" "^ *current_peer 172.16.10.2 port [0-9]*$"
+check "ipsec sa: PERMIT, flags={origin_is_acl,}" contains "$ipsec" "^ *PERMIT, flags={origin_is_acl,}$"
+check "ipsec sa: #pkts encaps/decaps lines as IOS prints them" \
+  contains "$ipsec" "^ *#pkts encaps: $enc, #pkts encrypt: $enc, #pkts digest: $enc$"
+check "ipsec sa: crypto endpoints" \
+  contains "$ipsec" "^ *local crypto endpt.: 172.16.10.1, remote crypto endpt.: 172.16.10.2$"
+check "ipsec sa: plaintext mtu line" contains "$ipsec" "^ *plaintext mtu [0-9]*, path mtu 1500, ip mtu 1500, ip mtu idb Ethernet0/0$"
+out_hex=$(sed -n 's/.*current outbound spi: 0x\([0-9A-F]*\)(\([0-9]*\)).*/\1 \2/p' <<<"$ipsec")
+check "ipsec sa: current outbound spi 0xHEX(DECIMAL), the same number twice" \
+  test -n "$out_hex" -a "$(( 16#${out_hex%% *} ))" = "${out_hex##* }"
+check "ipsec sa: PFS (Y/N): N, DH group: none" contains "$ipsec" "^ *PFS (Y/N): N, DH group: none$"
+check "ipsec sa: transform esp-aes esp-sha-hmac, both directions" \
+  test "$(grep -c '^ *transform: esp-aes esp-sha-hmac ,$' <<<"$ipsec")" = 2
+check "ipsec sa: in use settings ={Tunnel UDP-Encaps, } (kernel-libipsec always encapsulates)" \
+  contains "$ipsec" "in use settings ={Tunnel UDP-Encaps, }"
+check "ipsec sa: Status: ACTIVE(ACTIVE), both directions" \
+  test "$(grep -c '^ *Status: ACTIVE(ACTIVE)$' <<<"$ipsec")" = 2
+for blk in "inbound esp sas:" "inbound ah sas:" "outbound esp sas:" "outbound ah sas:"; do
+  check "ipsec sa: '$blk' block" contains "$ipsec" "^ *$blk$"
+done
+
 # (b) ikegate initiates on traffic from the host behind it.
 start_pair b-ikegate-initiates "$IOS_CFG" aes128-sha1-modp1536 aes128-sha1 ||
   check "both gateways start" false
@@ -247,6 +289,8 @@ suite c3-gcm256-g20 sw aes-gcm-256 - sha384 20 "esp-gcm 256" "" \
   aes256gcm16-prfsha384-ecp384 aes256gcm16 AES_GCM_16-256/PRF_HMAC_SHA2_384/ECP_384 AES_GCM_16-256
 suite c4-cbc256-sha512-g31 r1 aes-cbc-256 sha512 - 31 "esp-aes 256 esp-sha512-hmac" "" \
   aes256-sha512-x25519 aes256-sha512 AES_CBC-256/HMAC_SHA2_512_256/PRF_HMAC_SHA2_512/CURVE_25519 AES_CBC-256/HMAC_SHA2_512_256
+suite c5-cbc128-sha256-g2-pfs sw aes-cbc-128 sha256 - 2 "esp-aes esp-sha256-hmac" group2 \
+  aes128-sha256-modp1024 aes128-sha256-modp1024 AES_CBC-128/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_1024 AES_CBC-128/HMAC_SHA2_256_128
 
 # (d) proposals one side refuses: NO_PROPOSAL_CHOSEN, said clearly on both sides.
 no_ike_sa() { ! r1 show crypto ikev2 sa | grep -q READY; }

@@ -1,0 +1,50 @@
+# Assertions shared by the end-to-end scripts. Source it; set CASE to name the current case.
+#
+#   check "what" command...    runs the command: "ok   - CASE: what" or "FAIL - CASE: what"
+#   contains TEXT PATTERN      grep -q PATTERN in TEXT
+#   wait_for SECONDS command...  polls every 0.2 s until the command succeeds (bounded)
+#   check_summary              prints the result line; returns 1 if any check failed
+#
+# FAILED_CASES lists (once each) the cases with a failing check, so a script can print both
+# sides' logs for exactly those.
+
+FAILS=0
+PASSES=0
+CASE=${CASE:-main}
+FAILED_CASES=""
+
+check() {
+  local what=$1
+  shift
+  if "$@"; then
+    echo "ok   - $CASE: $what"
+    PASSES=$((PASSES + 1))
+  else
+    echo "FAIL - $CASE: $what"
+    FAILS=$((FAILS + 1))
+    case " $FAILED_CASES " in *" $CASE "*) ;; *) FAILED_CASES+=" $CASE" ;; esac
+  fi
+}
+
+contains() { grep -q -- "$2" <<<"$1"; }
+
+wait_for() {
+  local limit=$1
+  shift
+  local i
+  for i in $(seq $((limit * 5))); do
+    "$@" && return 0
+    sleep 0.2
+  done
+  return 1
+}
+
+check_summary() {
+  echo "runtime: ${SECONDS} s"
+  if [ "$FAILS" -ne 0 ]; then
+    echo "$PASSES passed, $FAILS failed"
+    return 1
+  fi
+  echo "all checks passed ($PASSES)"
+  return 0
+}
