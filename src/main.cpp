@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -29,6 +30,8 @@ void usage(std::FILE* out) {
              "       ikegate run --config FILE [--socket PATH] [--dataplane auto|userspace|none]\n"
              "                   [--tun NAME] [--map IFNAME=DEVICE] [--strict]\n"
              "                   [--debug-protocol N] [--debug-platform N]\n"
+             "                   [--ike-lifetime SECONDS] [--ipsec-lifetime SECONDS]   (override the\n"
+             "                   configured lifetimes, below Cisco's 120 s minimum: for rekey tests)\n"
              "       ikegate [--socket PATH] COMMAND...   (a command for the running daemon:\n"
              "                   show crypto ikev2 sa [detail], show crypto ipsec sa, clear crypto ikev2 sa,\n"
              "                   debug crypto ikev2 protocol N, undebug all, monitor, ...)\n");
@@ -137,6 +140,15 @@ int run_command(const std::vector<std::string>& args) {
         return 2;
       }
       (a == "--debug-protocol" ? o.debug_protocol : o.debug_platform) = *n;
+    } else if ((a == "--ike-lifetime" || a == "--ipsec-lifetime") && has_value) {
+      const std::string& v = args[++i];
+      char* end = nullptr;
+      long secs = std::strtol(v.c_str(), &end, 10);
+      if (v.empty() || *end != '\0' || secs < 10 || secs > 2147483647) {
+        fmt::print(stderr, "ikegate: {} wants seconds from 10 to 2147483647, got '{}'\n", a, v);
+        return 2;
+      }
+      (a == "--ike-lifetime" ? o.ike_lifetime : o.ipsec_lifetime) = std::chrono::seconds(secs);
     } else {
       fmt::print(stderr, "ikegate run: unknown or incomplete option '{}'\n", a);
       usage(stderr);

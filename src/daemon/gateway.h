@@ -5,7 +5,9 @@
 #pragma once
 
 #include <cstdint>
+#include <chrono>
 #include <map>
+#include <optional>
 #include <string>
 
 namespace ikegate::daemon {
@@ -22,6 +24,9 @@ struct GatewayOptions {
   bool strict = false;
   int debug_protocol = 0;  // start with `debug crypto ikev2 protocol N` already set
   int debug_platform = 0;
+  // Replace every configured IKE / IPsec SA lifetime (seconds). For tests of rekeying: the
+  // configuration languages stop at Cisco's minimum of 120 s.
+  std::optional<std::chrono::seconds> ike_lifetime, ipsec_lifetime;
 };
 
 // Runs until SIGTERM/SIGINT; returns the process exit status. Start-up errors are printed to

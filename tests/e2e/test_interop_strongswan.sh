@@ -21,17 +21,9 @@
 # Usage: test_interop_strongswan.sh path/to/ikegate   (as root; skips without strongSwan)
 # KEEP_RUN_DIR=1 keeps the logs of a run.
 set -u
-IKEGATE=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-cd "$(dirname "$0")/../.."
-source tests/interop/lib/strongswan.sh
-sw_available || { echo "SKIP: strongSwan is not installed (scripts/deps.sh installs it)"; exit 77; }
-source tests/interop/lib/ios_strongswan_topo.sh
+PRELUDE_NEEDS=strongswan source "$(dirname "$0")/lib/prelude.sh"
 trap topo_down EXIT INT TERM
 START=$SECONDS
-echo "peer: $(sw_version)"
-
-source tests/e2e/lib/check.sh
 CASE=""
 
 IOS_CFG=tests/interop/configs/ios-ikev2.cfg
@@ -50,47 +42,6 @@ ios_config() {
   ' "$IOS_CFG" >"$out"
 }
 
-# sw_config DIR IKE_PROPOSALS ESP_PROPOSALS: the seed's "conn ciscoios" in swanctl syntax.
-sw_config() {
-  cat >"$1/swanctl.conf" <<EOF
-connections {
-  ciscoios {
-    version = 2
-    local_addrs = 172.16.10.2
-    remote_addrs = 172.16.10.1
-    proposals = $2
-    rekey_time = 1437m
-    keyingtries = 1
-    local {
-      auth = psk
-      id = 172.16.10.2
-    }
-    remote {
-      auth = psk
-      id = 172.16.10.1
-    }
-    children {
-      ciscoios {
-        local_ts = 192.168.2.0/24
-        remote_ts = 192.168.1.0/24
-        esp_proposals = $3
-        rekey_time = 57m
-        life_time = 60m
-        mode = tunnel
-      }
-    }
-  }
-}
-secrets {
-  ike-ciscoios {
-    id-1 = 172.16.10.2
-    id-2 = 172.16.10.1
-    secret = cisco
-  }
-}
-EOF
-}
-
 # start_pair NAME IOS_CONFIG IKE_PROPOSALS ESP_PROPOSALS: fresh ikegate (debug 127) and charon.
 start_pair() {
   local name=$1
@@ -100,7 +51,7 @@ start_pair() {
   GWLOG=$RUN_DIR/r1-$name.log
   mkdir -p "$SW"
   sw_write_strongswan_conf "$SW" "ike 2, cfg 2, chd 2, knl 1, net 1, enc 1, esp 1"
-  sw_config "$SW" "$3" "$4"
+  sw_conf "$SW" ike="$3" esp="$4"
   gw_start "r1-$name" "$NS_R1" "$2" --debug-protocol 127 --debug-platform 127 &&
     sw_start sw "$NS_SW" "$SW" && sw_load sw
 }
