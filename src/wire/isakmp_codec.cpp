@@ -10,7 +10,6 @@ namespace ikegate::wire::isakmp {
 namespace {
 
 constexpr std::uint16_t kAttrBasic = 0x8000;  // RFC 2408 3.3: AF bit
-constexpr std::uint8_t kVersion10 = 0x10;
 
 std::uint8_t octet(PayloadType t) { return static_cast<std::uint8_t>(t); }
 
