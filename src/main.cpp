@@ -18,6 +18,7 @@
 #include "config/validate.h"
 #include "daemon/control.h"
 #include "daemon/gateway.h"
+#include "daemon/secret_file.h"
 
 namespace ikegate {
 
@@ -27,7 +28,8 @@ void usage(std::FILE* out) {
   fmt::print(out,
              "usage: ikegate config check [--strict] [--dialect asa|ios] FILE...\n"
              "       ikegate config show [--dialect asa|ios] FILE\n"
-             "       ikegate run --config FILE [--socket PATH] [--dataplane auto|userspace|none]\n"
+             "       ikegate run --config FILE [--socket PATH] [--socket-group NAME]\n"
+             "                   [--dataplane auto|userspace|none]\n"
              "                   [--tun NAME] [--map IFNAME=DEVICE] [--strict]\n"
              "                   [--debug-protocol N] [--debug-platform N]\n"
              "                   [--ike-lifetime SECONDS] [--ipsec-lifetime SECONDS]   (override the\n"
@@ -81,6 +83,9 @@ int config_command(const std::vector<std::string>& args) {
       continue;
     }
     results.push_back(config::load_config(*text, po));
+    // `run` would refuse it; checking and showing it is fine, with the same words as a warning.
+    if (auto problem = daemon::secret_file_problem(file, results.back().model))
+      fmt::print(stderr, "{}: warning: {}\n", file, *problem);
     loaded.push_back(file);
   }
   // Gateways checked together that name each other as peers must protect mirrored traffic.
@@ -119,6 +124,8 @@ int run_command(const std::vector<std::string>& args) {
       o.config_path = args[++i];
     } else if (a == "--socket" && has_value) {
       o.socket_path = args[++i];
+    } else if (a == "--socket-group" && has_value) {
+      o.socket_group = args[++i];
     } else if (a == "--dataplane" && has_value) {
       o.dataplane = args[++i];
     } else if (a == "--tun" && has_value) {

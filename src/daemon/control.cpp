@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -71,17 +72,25 @@ struct ControlServer::Client {
   std::uint64_t dropped = 0;
 };
 
-ControlServer::ControlServer(Key, EventLoop& loop, std::string path, Handler handler)
-    : loop_(loop), path_(std::move(path)), handler_(std::move(handler)) {}
+ControlServer::ControlServer(Key, EventLoop& loop, std::string path, Handler handler,
+                             Access access)
+    : loop_(loop), path_(std::move(path)), handler_(std::move(handler)), access_(access) {}
 
 Result<std::unique_ptr<ControlServer>> ControlServer::open(EventLoop& loop, std::string path,
-                                                           Handler handler) {
+                                                           Handler handler, Access access) {
   auto sun = unix_address(path);
   if (!sun) return std::unexpected(sun.error());
   const auto slash = path.find_last_of('/');
   if (slash != std::string::npos && slash > 0) {
-    if (auto r = ensure_directory(path.substr(0, slash), 0700); !r)
+    const std::string dir = path.substr(0, slash);
+    struct stat dst;
+    const bool existed = ::stat(dir.c_str(), &dst) == 0;
+    if (auto r = ensure_directory(dir, access.group ? 0750 : 0700); !r)
       return std::unexpected(r.error());
+    // A directory this created is the group's too, or its members could not reach the socket.
+    if (!existed && access.group && ::chown(dir.c_str(), static_cast<uid_t>(-1), *access.group) != 0)
+      return fail(fmt::format("cannot give directory {} to group {}: {}", dir, *access.group,
+                              std::strerror(errno)));
   }
 
   struct stat st;
@@ -101,17 +110,27 @@ Result<std::unique_ptr<ControlServer>> ControlServer::open(EventLoop& loop, std:
                               std::strerror(errno)));
   }
 
-  auto self = std::make_unique<ControlServer>(Key{}, loop, path, std::move(handler));
+  auto self = std::make_unique<ControlServer>(Key{}, loop, path, std::move(handler), access);
   self->listen_fd_.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!self->listen_fd_) return fail(fmt::format("socket: {}", std::strerror(errno)));
-  if (::bind(self->listen_fd_.get(), reinterpret_cast<const sockaddr*>(&*sun), sizeof *sun) != 0)
-    return fail(fmt::format("cannot bind control socket {}: {}", path, std::strerror(errno)));
-  // The directory is 0700 when we created it; the socket itself is for root only in any case:
-  // whoever can connect can clear tunnels.
-  if (::chmod(path.c_str(), 0600) != 0 || ::stat(path.c_str(), &st) != 0) {
+  // bind() creates the file with the umask's mode: make that 0600 so that no other user can
+  // connect in the moment before the chmod below (umask is per process; nothing else creates
+  // files while the daemon starts).
+  const mode_t old_umask = ::umask(0177);
+  const int bound =
+      ::bind(self->listen_fd_.get(), reinterpret_cast<const sockaddr*>(&*sun), sizeof *sun);
+  const int bind_errno = errno;
+  ::umask(old_umask);
+  if (bound != 0)
+    return fail(fmt::format("cannot bind control socket {}: {}", path, std::strerror(bind_errno)));
+  // The directory is 0700 when we created it; the socket itself is for root (or the configured
+  // group) only in any case: whoever can connect can clear tunnels.
+  if ((access.group && ::chown(path.c_str(), static_cast<uid_t>(-1), *access.group) != 0) ||
+      ::chmod(path.c_str(), access.group ? 0660 : 0600) != 0 || ::stat(path.c_str(), &st) != 0) {
     const int err = errno;
     ::unlink(path.c_str());
-    return fail(fmt::format("cannot set mode of control socket {}: {}", path, std::strerror(err)));
+    return fail(fmt::format("cannot set owner or mode of control socket {}: {}", path,
+                            std::strerror(err)));
   }
   self->dev_ = st.st_dev;
   self->ino_ = st.st_ino;
@@ -148,16 +167,29 @@ std::size_t ControlServer::monitor_count() const {
   return n;
 }
 
+// Root, the daemon's own user, or (when configured) a member of the socket's group by its
+// primary group. The file mode is the first guard; this one holds if the mode was widened.
+bool ControlServer::permitted(int fd) const {
+  ucred cred{};
+  socklen_t len = sizeof cred;
+  if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) return false;
+  if (cred.uid == 0 || cred.uid == ::geteuid()) return true;
+  return access_.group && cred.gid == *access_.group;
+}
+
 void ControlServer::on_accept() {
   while (true) {
     UniqueFd fd(::accept4(listen_fd_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
     if (!fd) return;  // EAGAIN, or a transient error such as EMFILE: try on the next event
-    if (clients_.size() >= kMaxClients) {
+    const bool allowed = permitted(fd.get());
+    if (!allowed || clients_.size() >= kMaxClients) {
       ++stats_.rejected;
       std::string out;
       append_frame(out, 'D',
-                   fmt::format("% Too many control connections (limit {}); try again later\n",
-                               kMaxClients));
+                   allowed ? fmt::format("% Too many control connections (limit {}); try again later\n",
+                                         kMaxClients)
+                           : std::string("% Permission denied: the control socket is for root only "
+                                         "(or the group given by --socket-group)\n"));
       append_status(out, 1);
       ::send(fd.get(), out.data(), out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
       continue;

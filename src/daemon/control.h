@@ -18,6 +18,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -64,16 +65,26 @@ class ControlServer {
   // How long an answered client may take to close its end before the server closes it.
   static constexpr Duration kLinger = std::chrono::seconds(2);
 
+  // Who may use the socket. Whoever can connect can clear tunnels and read debug output.
+  struct Access {
+    // nullopt: the owner (root) only, socket mode 0600. A group: mode 0660 and that group owns
+    // the socket (and the socket's directory, mode 0750, if this creates it).
+    std::optional<gid_t> group;
+  };
+
   struct Stats {
     std::uint64_t commands = 0;
-    std::uint64_t rejected = 0;       // over-long, binary, too many clients
+    std::uint64_t rejected = 0;       // over-long, binary, too many clients, not permitted
     std::uint64_t lines_dropped = 0;  // monitor lines lost to slow clients
   };
 
   // Creates the socket's directory if missing (mode 0700), replaces a stale socket left by a
-  // dead instance, refuses a live one, and leaves the socket file with mode 0600.
+  // dead instance, refuses a live one, and leaves the socket file with mode 0600 (0660 and the
+  // group with access.group). The socket never exists with a wider mode, not even briefly. A
+  // client whose credentials (SO_PEERCRED) are neither root's, the daemon's user's nor, with
+  // access.group, that group's, is refused even if the file's mode was widened by hand.
   static Result<std::unique_ptr<ControlServer>> open(EventLoop& loop, std::string path,
-                                                     Handler handler);
+                                                     Handler handler, Access access = {});
   ~ControlServer();  // closes every client (monitors get an 'X' frame) and unlinks the socket
   ControlServer(const ControlServer&) = delete;
   ControlServer& operator=(const ControlServer&) = delete;
@@ -90,12 +101,14 @@ class ControlServer {
   struct Key {};
 
  public:
-  ControlServer(Key, EventLoop& loop, std::string path, Handler handler);  // use open()
+  ControlServer(Key, EventLoop& loop, std::string path, Handler handler,
+                Access access);  // use open()
 
  private:
   struct Client;
 
   void on_accept();
+  bool permitted(int fd) const;
   void on_client_readable(std::uint64_t id);
   void handle_line(Client& c, std::string_view line);
   void reject(Client& c, std::string_view message);
@@ -111,6 +124,7 @@ class ControlServer {
   EventLoop& loop_;
   std::string path_;
   Handler handler_;
+  Access access_;
   UniqueFd listen_fd_;
   dev_t dev_ = 0;
   ino_t ino_ = 0;

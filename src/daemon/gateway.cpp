@@ -1,6 +1,7 @@
 #include "daemon/gateway.h"
 
 #include <fmt/core.h>
+#include <grp.h>
 #include <signal.h>
 
 #include <ctime>
@@ -17,6 +18,7 @@
 #include "daemon/event_loop.h"
 #include "daemon/ike_socket.h"
 #include "daemon/interfaces.h"
+#include "daemon/secret_file.h"
 #include "daemon/worker_pool.h"
 #include "dataplane/userspace.h"
 #include "ikev2/engine.h"
@@ -92,6 +94,8 @@ Result<Loaded> load(const GatewayOptions& o) {
     if (!errors.empty() && errors.back() == '\n') errors.pop_back();
     return fail(errors);
   }
+  if (auto problem = daemon::secret_file_problem(o.config_path, parsed.model))
+    return fail(fmt::format("{}: {}", o.config_path, *problem));
   // `ip address dhcp` interfaces: their address is whatever the mapped Linux device has now.
   policy::LearnedAddresses learned;
   for (const auto& i : parsed.model.interfaces) {
@@ -176,12 +180,18 @@ class Gateway final : public ikev2::Host {
       (void)interpreter_->execute(fmt::format("debug crypto ikev2 protocol {}", options_.debug_protocol));
       (void)interpreter_->execute(fmt::format("debug crypto ikev2 platform {}", options_.debug_platform));
     }
+    ControlServer::Access access;
+    if (!options_.socket_group.empty()) {
+      const group* g = ::getgrnam(options_.socket_group.c_str());
+      if (!g) return error(fmt::format("--socket-group {}: no such group", options_.socket_group));
+      access.group = g->gr_gid;
+    }
     auto server = ControlServer::open(loop_, options_.socket_path, [this](std::string_view line, Session& s) {
       auto out = interpreter_->execute(line);
       if (out.subscribe_monitor) s.subscribe_monitor();
       arm();
       return CommandResult{out.status, out.text};
-    });
+    }, access);
     if (!server) return error(fmt::format("control socket {}: {}", options_.socket_path, server.error().message));
     control_ = std::move(*server);
 

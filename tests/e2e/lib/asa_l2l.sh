@@ -9,6 +9,9 @@
 # created is removed.
 
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# ikegate refuses a configuration with keys that other users can read: what a run writes
+# (edited copies of the configurations, logs) is for root only.
+umask 077
 TAG=$$
 NS_H1=ike-h1-$TAG
 NS_ASA1=ike-asa1-$TAG
@@ -53,6 +56,11 @@ topo_up() {
 gw_start() {
   local name=$1 ns=$2 cfg=$3
   shift 3
+  # A configuration from the tree (mode 0644 in a checkout) runs from a private copy.
+  if [ -n "$(find "$cfg" -maxdepth 0 -perm /o+rw 2>/dev/null)" ]; then
+    install -m 600 "$cfg" "$RUN_DIR/$name-$(basename "$cfg")"
+    cfg=$RUN_DIR/$name-$(basename "$cfg")
+  fi
   ip netns exec "$ns" "$IKEGATE" run --config "$cfg" --socket "$RUN_DIR/$name.sock" "$@" \
     >>"$RUN_DIR/$name.log" 2>&1 &
   GW_PID[$name]=$!
