@@ -354,6 +354,14 @@ struct Trustpoint {
   friend bool operator==(const Trustpoint&, const Trustpoint&) = default;
 };
 
+// crypto ikev2 fragmentation [mtu N] | no crypto ikev2 fragmentation (RFC 7383)
+struct Ikev2Fragmentation {
+  Loc loc;
+  bool enabled = true;
+  std::optional<std::uint16_t> mtu;  // of the IP packet carrying a fragment
+  friend bool operator==(const Ikev2Fragmentation&, const Ikev2Fragmentation&) = default;
+};
+
 struct Ikev2Enable {  // crypto ikev2 enable IF [client-services [port N]]
   Ref interface;
   bool client_services = false;
@@ -472,6 +480,7 @@ struct Model {
   std::vector<Ikev2Enable> ikev2_enabled;
   std::vector<Ref> ikev1_enabled;
   std::optional<Ref> ikev2_remote_access_trustpoint;
+  std::optional<Ikev2Fragmentation> ikev2_fragmentation;  // absent: the platform's default
 
   std::vector<IsakmpKey> isakmp_keys;
   std::vector<Keyring> keyrings;

@@ -484,6 +484,28 @@ bool Parser::shared_global(const Line& l) {
     push(f);
     return true;
   }
+  bool negated = w[0] == "no" && w.size() >= 4 && w[1] == "crypto";
+  std::size_t c = negated ? 1 : 0;
+  if (w.size() >= c + 3 && w[c] == "crypto" && w[c + 1] == "ikev2" && w[c + 2] == "fragmentation") {
+    Ikev2Fragmentation f;
+    f.loc = Loc{l.number};
+    f.enabled = !negated;
+    Args b(l, c + 3);
+    if (!negated && b.accept("mtu")) {
+      auto mtu = parse_number(b.next(), 68, 1500);
+      if (!mtu) {
+        error(l, "the fragmentation MTU is not valid; expected 'crypto ikev2 fragmentation mtu N' with N from 68 to 1500");
+        return true;
+      }
+      f.mtu = static_cast<std::uint16_t>(*mtu);
+    }
+    if (!b.done()) {
+      error(l, "unexpected '" + std::string(b.peek()) + "'; expected 'crypto ikev2 fragmentation [mtu N]'");
+      return true;
+    }
+    model.ikev2_fragmentation = f;
+    return true;
+  }
   if (w[0] == "crypto" && w.size() >= 3 &&
       ((w[1] == "isakmp" && w[2] == "policy") || (w[1] == "ikev1" && w[2] == "policy"))) {
     if (w[1] == "isakmp" && dialect_ == Dialect::Asa) model.asa_legacy_ikev1 = true;

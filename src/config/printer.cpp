@@ -23,6 +23,12 @@ class Printer {
     out_ += s;
     out_ += '\n';
   }
+  void fragmentation() {
+    const auto& f = m_.ikev2_fragmentation;
+    if (!f) return;
+    if (!f->enabled) line("no crypto ikev2 fragmentation");
+    else line("crypto ikev2 fragmentation" + (f->mtu ? " mtu " + std::to_string(*f->mtu) : std::string()));
+  }
   // A separator, never two in a row (an empty section prints nothing).
   void bang() {
     if (!out_.ends_with("!\n") || out_.ends_with(" !\n")) line("!");
@@ -292,6 +298,7 @@ std::string Printer::asa() {
     line(s);
   }
   if (m_.ikev2_remote_access_trustpoint) line("crypto ikev2 remote-access trustpoint " + m_.ikev2_remote_access_trustpoint->name);
+  fragmentation();
   std::string v1 = m_.asa_legacy_ikev1 ? "isakmp" : "ikev1";
   for (const auto& r : m_.ikev1_enabled) line("crypto " + v1 + " enable " + r.name);
   for (const auto& p : m_.isakmp_policies) {
@@ -401,6 +408,10 @@ std::string Printer::ios() {
     line(s);
   }
   if (!m_.isakmp_policies.empty() || !m_.isakmp_keys.empty()) bang();
+  if (m_.ikev2_fragmentation) {
+    fragmentation();
+    bang();
+  }
   for (const auto& p : m_.ikev2_proposals) {
     line("crypto ikev2 proposal " + p.name);
     const auto& t = p.transforms;

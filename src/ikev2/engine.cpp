@@ -57,6 +57,20 @@ constexpr std::size_t kNonceSize = 32;
 constexpr std::uint16_t kIkePort = 500;
 constexpr std::uint16_t kNattPort = 4500;
 constexpr TimePoint kNever = TimePoint::max();
+// How long the responder of a CHILD SA rekey keeps sending on the old SA when the initiator's
+// Delete of it never comes (RFC 7296 2.8 leaves the delay to the implementation).
+constexpr Duration kActivateOutFallback = std::chrono::seconds(10);
+constexpr Duration kRekeyRetry = std::chrono::seconds(10);
+
+// RFC 7296 2.8.1/2.8.2: nonces compare as octet strings.
+bool nonce_less(ByteView a, ByteView b) {
+  return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end());
+}
+
+Bytes min_nonce(ByteView a, ByteView b) {
+  ByteView m = nonce_less(a, b) ? a : b;
+  return Bytes(m.begin(), m.end());
+}
 
 template <class T>
 const T* find_body(const std::vector<Payload>& payloads, PayloadType type) {
@@ -237,7 +251,10 @@ struct Engine::Impl {
       d = std::min(d, sa.expire_at);
       if (!sa.rekeying) d = std::min(d, sa.rekey_at);
       if (sa.nat_local) d = std::min(d, sa.keepalive_at);
-      for (const auto& c : sa.children) d = std::min(d, c->rekeying ? c->expire_at : std::min(c->rekey_at, c->expire_at));
+      for (const auto& c : sa.children) {
+        d = std::min(d, c->rekeying ? c->expire_at : std::min(c->rekey_at, c->expire_at));
+        if (c->pending_out) d = std::min(d, c->activate_out_at);
+      }
     }
     if (d != sa.deadline) {
       sa.deadline = d;
@@ -272,8 +289,32 @@ struct Engine::Impl {
     return negotiating;
   }
 
-  void remove_child(IkeSa& sa, ChildSa& c) {
+  // Starts sending on a CHILD SA whose outbound half waited (make-before-break).
+  void activate_out(IkeSa& sa, ChildSa& c) {
+    if (!c.pending_out) return;
+    auto params = std::move(*c.pending_out);
+    c.pending_out.reset();
+    c.activate_out_at = kNever;
+    if (auto r = dp.add_sa(params); !r) {
+      note(&sa, Facility::Platform, 1, "Failed to install outbound SA: " + r.error().message);
+      return;
+    }
+    c.installed_out = true;
+    note(&sa, Facility::Platform, 4, fmt::format("Outbound SA 0x{:08x} now carries the traffic", c.spi_out));
+  }
+
+  // Stops sending on `c`; a CHILD SA that replaces it takes over first, so no packet finds the
+  // reqid without an outbound SA.
+  void retire_out(IkeSa& sa, ChildSa& c) {
+    for (auto& other : sa.children)
+      if (other.get() != &c && other->replaces_spi_in == c.spi_in && other->pending_out) activate_out(sa, *other);
+    c.pending_out.reset();
     if (c.installed_out) (void)dp.delete_sa(c.spi_out, dataplane::Direction::Outbound);
+    c.installed_out = false;
+  }
+
+  void remove_child(IkeSa& sa, ChildSa& c) {
+    retire_out(sa, c);
     (void)dp.delete_sa(c.spi_in, dataplane::Direction::Inbound);
     if (c.dynamic_policy) (void)dp.delete_policy(c.reqid);
     note(&sa, Facility::Platform, 3,
@@ -323,21 +364,43 @@ struct Engine::Impl {
     host.send(local_for(sa), sa.remote, datagram);
   }
 
+  void transmit(IkeSa& sa, const std::vector<Bytes>& datagrams) {
+    for (const auto& d : datagrams) transmit(sa, d);
+  }
+
+  // The datagrams that carry `m`: one, or with RFC 7383 fragmentation negotiated and the
+  // message larger than the MTU allows, its SKF fragments (never IKE_SA_INIT, 2.5).
+  Result<std::vector<Bytes>> datagrams_for(IkeSa& sa, const Message& m) {
+    auto whole = encode(sa, m);
+    if (!whole) return std::unexpected(whole.error());
+    if (!m.encrypted || !sa.peer_fragmentation || !sa.protect_out) return std::vector<Bytes>{std::move(*whole)};
+    // RFC 7383 2.5.1: the MTU covers the IP and UDP headers and the non-ESP marker.
+    std::size_t overhead = (sa.remote.address.is_v4() ? 20 : 40) + 8 + (sa.use_natt_port ? 4 : 0);
+    std::size_t mtu = policy->ikev2_fragment_mtu;
+    if (mtu <= overhead || whole->size() + overhead <= mtu) return std::vector<Bytes>{std::move(*whole)};
+    auto frags = wire::encode_fragments(m, *sa.protect_out, mtu - overhead);
+    if (!frags) return fail("cannot fragment the message: " + frags.error().what);
+    stats.fragments_sent += frags->size();
+    note(&sa, Facility::Protocol, 3,
+         fmt::format("Fragmenting a {}-octet message into {} fragments for MTU {}", whole->size(), frags->size(), mtu));
+    return std::move(*frags);
+  }
+
   bool send_request(IkeSa& sa, Message m, Task task, TimePoint now) {
     m.header.message_id = sa.next_request_mid;
-    auto bytes = encode(sa, m);
-    if (!bytes) {
-      note(&sa, Facility::Protocol, 1, "Failed to build message: " + bytes.error().message);
+    auto datagrams = datagrams_for(sa, m);
+    if (!datagrams) {
+      note(&sa, Facility::Protocol, 1, "Failed to build message: " + datagrams.error().message);
       return false;
     }
     packet(&sa, m, true, local_for(sa), sa.remote);
     OutstandingRequest r;
     r.message_id = sa.next_request_mid;
     r.exchange = m.header.exchange;
-    r.datagram = std::move(*bytes);
+    r.datagrams = std::move(*datagrams);
     r.retransmit_at = now + retransmit_interval(task, 0);
     r.task = std::move(task);
-    transmit(sa, r.datagram);
+    transmit(sa, r.datagrams);
     sa.outstanding = std::move(r);
     reschedule(sa);
     return true;
@@ -349,15 +412,15 @@ struct Engine::Impl {
   }
 
   void send_response(IkeSa& sa, Message m) {
-    auto bytes = encode(sa, m);
-    if (!bytes) {
-      note(&sa, Facility::Protocol, 1, "Failed to build response: " + bytes.error().message);
+    auto datagrams = datagrams_for(sa, m);
+    if (!datagrams) {
+      note(&sa, Facility::Protocol, 1, "Failed to build response: " + datagrams.error().message);
       return;
     }
     packet(&sa, m, true, local_for(sa), sa.remote);
-    transmit(sa, *bytes);
+    transmit(sa, *datagrams);
     sa.last_response_mid = m.header.message_id;
-    sa.last_response = std::move(*bytes);
+    sa.last_response = std::move(*datagrams);
   }
 
   // An unauthenticated error answer to an IKE_SA_INIT request (no SA is created).
@@ -394,7 +457,7 @@ struct Engine::Impl {
     for (auto& v : vendor_ids()) m.payloads.push_back(std::move(v));
     m.payloads.push_back(notify(NotifyType::NAT_DETECTION_SOURCE_IP, nat_hash(sa.spi_i, 0, local_for(sa))));
     m.payloads.push_back(notify(NotifyType::NAT_DETECTION_DESTINATION_IP, nat_hash(sa.spi_i, 0, sa.remote)));
-    m.payloads.push_back(notify(NotifyType::IKEV2_FRAGMENTATION_SUPPORTED));
+    if (policy->ikev2_fragment_mtu > 0) m.payloads.push_back(notify(NotifyType::IKEV2_FRAGMENTATION_SUPPORTED));
     return m;
   }
 
@@ -636,7 +699,8 @@ struct Engine::Impl {
     sa->created = now;
     sa->last_heard = now;
     sa->deadline = kNever;
-    sa->peer_fragmentation = wire::find_notify(m.payloads, NotifyType::IKEV2_FRAGMENTATION_SUPPORTED) != nullptr;
+    sa->peer_fragmentation = policy->ikev2_fragment_mtu > 0 &&
+                             wire::find_notify(m.payloads, NotifyType::IKEV2_FRAGMENTATION_SUPPORTED) != nullptr;
     sa->init_request.assign(raw.begin(), raw.end());
     IkeSa& s = *sa;
     note(&s, Facility::Platform, 5, "New ikev2 sa request admitted");
@@ -710,6 +774,7 @@ struct Engine::Impl {
     packet(&s, r, true, local, remote);
     host.send(local, remote, s.init_response);
     sm(s, "INIT_DONE", "EV_DONE");
+    if (s.peer_fragmentation) note(&s, Facility::Protocol, 3, "Fragmentation is enabled");
     sm(s, "INIT_DONE", "EV_START_TMR");
     sm(s, "R_WAIT_AUTH", "EV_NO_EVENT");
   }
@@ -778,7 +843,8 @@ struct Engine::Impl {
     sa.spi_r = m.header.spi_r;
     sa.nr = n_p->data;
     sa.init_response.assign(raw.begin(), raw.end());
-    sa.peer_fragmentation = wire::find_notify(m.payloads, NotifyType::IKEV2_FRAGMENTATION_SUPPORTED) != nullptr;
+    sa.peer_fragmentation = policy->ikev2_fragment_mtu > 0 &&
+                            wire::find_notify(m.payloads, NotifyType::IKEV2_FRAGMENTATION_SUPPORTED) != nullptr;
     sm(sa, "I_PROC_INIT", "EV_DETECT_NAT");
     note(&sa, Facility::Protocol, 3, "Process NAT discovery notify");
     if (auto nat = detect_nat(sa, m, local_for(sa), sa.remote)) {
@@ -806,6 +872,7 @@ struct Engine::Impl {
         return;
       }
       sm(s, "INIT_DONE", "EV_DONE");
+      if (s.peer_fragmentation) note(&s, Facility::Protocol, 3, "Fragmentation is enabled");
       sm(s, "INIT_DONE", "EV_CHK4_ROLE");
       send_auth_request(s, now);
     });
@@ -952,8 +1019,10 @@ struct Engine::Impl {
   }
 
   // Install both directions of a negotiated CHILD SA (RFC 7296 2.17 for the keys).
+  // `defer_out`: install the inbound SA only; the outbound one waits in pending_out.
   ChildSa* install_child(IkeSa& sa, const ChildRequest& cr, const EspChoice& choice, std::uint32_t spi_in,
-                         const SecretBytes* g_ir_pfs, ByteView ni, ByteView nr, TimePoint now) {
+                         const SecretBytes* g_ir_pfs, ByteView ni, ByteView nr, TimePoint now,
+                         bool defer_out = false) {
     const auto* entry = policy->find_entry(cr.map, cr.seq);
     if (!entry) return nullptr;
     auto keys = crypto::derive_child_sa_keys(sa.suite.prf, sa.keys->sk_d, choice.encr.id, choice.encr.key_bits,
@@ -1005,7 +1074,13 @@ struct Engine::Impl {
     in.integ_key = we_initiated ? keys.integ_r : keys.integ_i;
     out.encr_key = we_initiated ? keys.encr_i : keys.encr_r;
     out.integ_key = we_initiated ? keys.integ_i : keys.integ_r;
-    if (entry->dynamic) {
+    if (cr.rekey_spi_in != 0) {
+      // A rekey: the new CHILD SA inherits the old one's policy and takes over from it.
+      if (ChildSa* old = sa.child_by_spi_in(cr.rekey_spi_in)) {
+        child->dynamic_policy = std::exchange(old->dynamic_policy, false);
+        child->replaces_spi_in = old->spi_in;
+      }
+    } else if (entry->dynamic) {
       dataplane::PolicyParams pp;
       pp.reqid = cr.reqid;
       pp.selector = cr.selector;
@@ -1027,13 +1102,17 @@ struct Engine::Impl {
       undo_policy();
       return nullptr;
     }
-    if (auto r = dp.add_sa(out); !r) {
+    if (defer_out) {
+      child->pending_out = std::move(out);
+      child->activate_out_at = now + kActivateOutFallback;
+    } else if (auto r = dp.add_sa(out); !r) {
       note(&sa, Facility::Platform, 1, "Failed to install outbound SA: " + r.error().message);
       (void)dp.delete_sa(spi_in, dataplane::Direction::Inbound);
       undo_policy();
       return nullptr;
+    } else {
+      child->installed_out = true;
     }
-    child->installed_out = true;
     note(&sa, Facility::Platform, 3,
          fmt::format("PROXY MATCH on crypto map {} seq {}", entry->map, entry->seq));
     note(&sa, Facility::Platform, 3,
@@ -1149,7 +1228,7 @@ struct Engine::Impl {
   std::optional<NotifyType> accept_child(IkeSa& sa, Message& r, const wire::SaPayload& sa_p, const wire::TsPayload& tsi,
                                          const wire::TsPayload& tsr,
                                          ByteView ni, ByteView nr, const wire::KePayload* peer_ke, TimePoint now,
-                                         ChildSa* rekeyed = nullptr) {
+                                         ChildSa* rekeyed = nullptr, ChildSa** created = nullptr) {
     wanted_group = DhGroup::NONE;
     std::optional<TsMatch> match;
     if (rekeyed) {
@@ -1198,14 +1277,17 @@ struct Engine::Impl {
     cr->map = entry.map;
     cr->seq = entry.seq;
     cr->acl_index = match->acl_index;
-    cr->reqid = entry.dynamic ? next_reqid++ : reqid_for(entry, match->acl_index);
+    cr->reqid = rekeyed ? rekeyed->reqid : entry.dynamic ? next_reqid++ : reqid_for(entry, match->acl_index);
     cr->selector = match->selector;
-    // Keys: the peer initiated this exchange, so its nonce is Ni.
-    ChildSa* child = install_child(sa, *cr, *choice, *spi, g_ir ? &*g_ir : nullptr, ni, nr, now);
+    cr->rekey_spi_in = rekeyed ? rekeyed->spi_in : 0;
+    // Keys: the peer initiated this exchange, so its nonce is Ni. A rekey's outbound SA waits
+    // until the initiator, which has our answer by then, deletes the old CHILD SA.
+    ChildSa* child = install_child(sa, *cr, *choice, *spi, g_ir ? &*g_ir : nullptr, ni, nr, now, rekeyed != nullptr);
     if (!child) {
       (void)dp.delete_sa(*spi, dataplane::Direction::Inbound);
       return NotifyType::NO_ADDITIONAL_SAS;
     }
+    if (created) *created = child;
     r.payloads.push_back(make(PayloadType::SA, build_esp_sa_reply(*choice, *spi)));
     if (r.header.exchange == ExchangeType::CREATE_CHILD_SA) {
       r.payloads.push_back(make(PayloadType::NONCE, wire::NoncePayload{Bytes(nr.begin(), nr.end())}));
@@ -1302,12 +1384,19 @@ struct Engine::Impl {
     const auto* tsi = find_body<wire::TsPayload>(m.payloads, PayloadType::TSi);
     const auto* tsr = find_body<wire::TsPayload>(m.payloads, PayloadType::TSr);
     const auto* entry = policy->find_entry(cr.map, cr.seq);
+    ChildSa* old = cr.rekey_spi_in != 0 ? sa.child_by_spi_in(cr.rekey_spi_in) : nullptr;
+    ChildSa* theirs = old && old->peer_rekey_spi_in != 0 ? sa.child_by_spi_in(old->peer_rekey_spi_in) : nullptr;
     auto fail = [&](std::string why) {
       if (why.find("TS_UNACCEPTABLE") != std::string::npos) ++stats.ts_unacceptable;
       if (why.find("NO_PROPOSAL_CHOSEN") != std::string::npos) ++stats.no_proposal;
       note(&sa, Facility::Protocol, 1, fmt::format("CHILD SA for crypto map {} seq {} failed: {}", cr.map, cr.seq, why));
       (void)dp.delete_sa(cr.spi_in, dataplane::Direction::Inbound);
       acquiring.erase(cr.reqid);
+      if (theirs && theirs->pending_out) theirs->activate_out_at = now + kActivateOutFallback;
+      if (old && !old->rekeyed_by_peer && !old->deleting && now + kRekeyRetry < old->expire_at) {
+        old->rekeying = false;  // try again later (RFC 7296 2.25: TEMPORARY_FAILURE and the like)
+        old->rekey_at = now + kRekeyRetry;
+      }
     };
     if (const auto* err = wire::find_error_notify(m.payloads)) {
       fail(notify_name(err->type));
@@ -1343,19 +1432,46 @@ struct Engine::Impl {
       }
       g_ir = std::move(*s);
     }
-    ChildSa* child = install_child(sa, cr, *choice, cr.spi_in, g_ir ? &*g_ir : nullptr, ni, nr, now);
+    // In a collision the outbound half waits until we know which new CHILD SA survives.
+    ChildSa* child = install_child(sa, cr, *choice, cr.spi_in, g_ir ? &*g_ir : nullptr, ni, nr, now, theirs != nullptr);
     if (!child) {
       fail("the data plane refused the SA");
       return;
     }
-    {
-      note(&sa, Facility::Protocol, 3, fmt::format("CHILD SA established for crypto map {} seq {}", cr.map, cr.seq));
-      if (cr.rekey_spi_in != 0)
-        if (ChildSa* old = sa.child_by_spi_in(cr.rekey_spi_in); old && old != child) {
-          old->rekeying = true;
-          enqueue(sa, Task{TaskKind::DeleteChild, nullptr, old->spi_in}, now);
-        }
+    note(&sa, Facility::Protocol, 3, fmt::format("CHILD SA established for crypto map {} seq {}", cr.map, cr.seq));
+    if (!old) return;
+    old->rekeying = true;
+    if (!theirs) {
+      delete_child(sa, *old, now);
+      return;
     }
+    // RFC 7296 2.8.1: the new CHILD SA made with the lowest of the four nonces is redundant and
+    // is closed by the side that created it; the winner's initiator deletes the old one.
+    bool ours_redundant = nonce_less(min_nonce(ni, nr), old->peer_rekey_min_nonce);
+    ChildSa& keep = ours_redundant ? *theirs : *child;
+    ChildSa& drop = ours_redundant ? *child : *theirs;
+    keep.dynamic_policy = keep.dynamic_policy || std::exchange(drop.dynamic_policy, false);
+    drop.replaces_spi_in = 0;
+    drop.activate_out_at = kNever;
+    if (ours_redundant) {
+      note(&sa, Facility::Protocol, 3,
+           fmt::format("Simultaneous rekey: our new CHILD SA 0x{:08x} is redundant; deleting it", child->spi_in));
+      theirs->activate_out_at = now + kActivateOutFallback;
+      delete_child(sa, *child, now);
+    } else {
+      note(&sa, Facility::Protocol, 3,
+           fmt::format("Simultaneous rekey: the peer's new CHILD SA 0x{:08x} is redundant; the peer deletes it",
+                       theirs->spi_in));
+      child->replaces_spi_in = 0;
+      activate_out(sa, *child);
+      delete_child(sa, *old, now);
+    }
+  }
+
+  void delete_child(IkeSa& sa, ChildSa& c, TimePoint now) {
+    if (c.deleting) return;
+    c.deleting = true;
+    enqueue(sa, Task{TaskKind::DeleteChild, nullptr, c.spi_in}, now);
   }
 
   // ---- tasks ------------------------------------------------------------------------------
@@ -1382,6 +1498,11 @@ struct Engine::Impl {
         if (!entry) {
           acquiring.erase(cr.reqid);
           return false;
+        }
+        if (t.kind == TaskKind::RekeyChild) {
+          // The peer rekeyed it first, or it is going away: nothing to do (RFC 7296 2.8.1).
+          const ChildSa* old = sa.child_by_spi_in(cr.rekey_spi_in);
+          if (!old || old->rekeyed_by_peer || old->deleting) return false;
         }
         sm(sa, "READY", "EV_INIT_CREATE_CHILD");
         sm(sa, "CHILD_I_INIT", "EV_INIT_CREATE_CHILD");
@@ -1429,10 +1550,8 @@ struct Engine::Impl {
         d.spis.push_back(be32(c->spi_in));
         m.payloads.push_back(make(PayloadType::DELETE, std::move(d)));
         // Stop sending on it now; inbound stays until the peer confirms (RFC 7296 1.4.1).
-        if (c->installed_out) {
-          (void)dp.delete_sa(c->spi_out, dataplane::Direction::Outbound);
-          c->installed_out = false;
-        }
+        c->deleting = true;
+        retire_out(sa, *c);
         return send_request(sa, std::move(m), std::move(t), now);
       }
       case TaskKind::DeleteIke: {
@@ -1445,6 +1564,7 @@ struct Engine::Impl {
         return ok;
       }
       case TaskKind::RekeyIke: {
+        if (sa.replaced) return false;  // the peer rekeyed it first
         auto& rk = *t.rekey;
         rk.spi = fresh_spi();
         rk.nonce.resize(kNonceSize);
@@ -1492,8 +1612,10 @@ struct Engine::Impl {
 
   // ---- IKE SA rekeying (RFC 7296 1.3.2, 2.18) ------------------------------------------------
   // The new IKE SA takes over the CHILD SAs; its initiator is whoever started the rekey.
+  // `take_children`: false in a collision, until the nonces say which new IKE SA survives.
   IkeSa* make_rekeyed_sa(IkeSa& old, bool we_initiated, std::uint64_t spi_i, std::uint64_t spi_r,
-                         const IkeChoice& choice, ByteView ni, ByteView nr, const SecretBytes& g_ir, TimePoint now) {
+                         const IkeChoice& choice, ByteView ni, ByteView nr, const SecretBytes& g_ir, TimePoint now,
+                         bool take_children = true) {
     auto keys = crypto::derive_rekeyed_ike_sa_keys(choice.suite, old.suite.prf, old.keys->sk_d, ni, nr, g_ir, spi_i, spi_r);
     if (!keys) {
       note(&old, Facility::Protocol, 1, "IKE SA rekey: key derivation failed: " + keys.error().message);
@@ -1532,20 +1654,41 @@ struct Engine::Impl {
     sa->created = sa->established = sa->last_heard = now;
     set_ike_timers(*sa, now);
     sa->deadline = kNever;
-    sa->children = std::move(old.children);
-    old.children.clear();
     old.rekeying = true;
     note(sa.get(), Facility::Protocol, 2,
          fmt::format("IKE SA rekeyed: new SPIs {:016X}/{:016X} replace {:016X}/{:016X}", spi_i, spi_r, old.spi_i, old.spi_r));
     std::uint64_t local = sa->local_spi();
     sas.emplace(local, std::move(sa));
     IkeSa* raw = find_sa(local);
+    if (take_children) move_children(old, *raw, now);
     reschedule(*raw);
     return raw;
   }
 
+  // The CHILD SAs, and the work queued for them, move to the IKE SA that replaces `old`.
+  void move_children(IkeSa& old, IkeSa& fresh, TimePoint now) {
+    for (auto& c : old.children) fresh.children.push_back(std::move(c));
+    old.children.clear();
+    old.replaced = true;
+    std::deque<Task> keep;
+    for (auto& t : old.queue) {
+      bool child_work = t.kind == TaskKind::CreateChild || t.kind == TaskKind::RekeyChild || t.kind == TaskKind::DeleteChild;
+      (child_work ? fresh.queue : keep).push_back(std::move(t));
+    }
+    old.queue = std::move(keep);
+    run_queue(fresh, now);
+    reschedule(fresh);
+  }
+
   void accept_ike_rekey(IkeSa& sa, Message& r, const wire::SaPayload& sa_p, ByteView ni,
                         const wire::KePayload* ke_p, TimePoint now) {
+    if (sa.replaced || sa.state == IkeState::DELETING) {
+      // RFC 7296 2.25.2: a rekey of an IKE SA that is already replaced or being closed.
+      note(&sa, Facility::Protocol, 3, "Peer rekeys an IKE SA we are replacing or deleting: TEMPORARY_FAILURE");
+      r.payloads.push_back(notify(NotifyType::TEMPORARY_FAILURE));
+      send_response(sa, std::move(r));
+      return;
+    }
     auto choice = select_ike(policy->ike_proposals, sa_p);
     if (!choice || choice->peer_spi.size() != 8) {
       ++stats.no_proposal;
@@ -1580,7 +1723,14 @@ struct Engine::Impl {
     r.payloads.push_back(make(PayloadType::KE, std::move(k)));
     // Answer on the old SA first; the peer deletes the old SA afterwards.
     send_response(sa, std::move(r));
-    make_rekeyed_sa(sa, false, spi_i, spi_r, *choice, ni, nr, *g_ir, now);
+    bool collision = sa.outstanding && sa.outstanding->task.kind == TaskKind::RekeyIke;
+    IkeSa* fresh = make_rekeyed_sa(sa, false, spi_i, spi_r, *choice, ni, nr, *g_ir, now, !collision);
+    if (collision && fresh) {
+      // RFC 7296 2.8.2: both ends rekey this IKE SA; the nonces decide once ours completes.
+      sa.peer_rekey_spi = fresh->local_spi();
+      sa.peer_rekey_min_nonce = min_nonce(ni, nr);
+      note(&sa, Facility::Protocol, 3, "Simultaneous rekey of the IKE SA by both peers");
+    }
   }
 
   void finish_ike_rekey(IkeSa& sa, IkeRekey& rk, const Message& m, TimePoint now) {
@@ -1588,21 +1738,45 @@ struct Engine::Impl {
     const auto* n_p = find_body<wire::NoncePayload>(m.payloads, PayloadType::NONCE);
     const auto* ke_p = find_body<wire::KePayload>(m.payloads, PayloadType::KE);
     auto choice = sa_p ? select_ike(policy->ike_proposals, *sa_p) : std::nullopt;
-    if (const auto* err = wire::find_error_notify(m.payloads); err || !choice || !n_p || !ke_p ||
-                                                                 choice->peer_spi.size() != 8 ||
-                                                                 ke_p->group != rk.ke->group()) {
+    IkeSa* theirs = sa.peer_rekey_spi != 0 ? find_sa(sa.peer_rekey_spi) : nullptr;
+    const auto* err = wire::find_error_notify(m.payloads);
+    Result<SecretBytes> g_ir = fail("invalid IKE SA rekey response");
+    if (!err && choice && n_p && ke_p && choice->peer_spi.size() == 8 && ke_p->group == rk.ke->group())
+      g_ir = rk.ke->shared_secret(ke_p->data);
+    if (!g_ir) {
+      if (theirs) {
+        // The peer's rekey of this SA succeeded, ours did not: its new IKE SA takes over.
+        note(&sa, Facility::Protocol, 3, "IKE SA rekey answered with an error; the peer's rekey takes over");
+        move_children(sa, *theirs, now);
+        return;
+      }
+      bool retry = now + kRekeyRetry < sa.expire_at;
       note(&sa, Facility::Protocol, 1,
-           fmt::format("IKE SA rekey failed{}; the SA is deleted at the end of its lifetime",
-                       err ? ": " + notify_name(err->type) : std::string()));
+           fmt::format("IKE SA rekey failed{}; {}", err ? ": " + notify_name(err->type) : std::string(),
+                       retry ? "retrying" : "the SA is deleted at the end of its lifetime"));
       sa.rekeying = false;
-      sa.rekey_at = kNever;
+      sa.rekey_at = retry ? now + kRekeyRetry : kNever;
       return;
     }
-    auto g_ir = rk.ke->shared_secret(ke_p->data);
-    if (!g_ir) return;
-    IkeSa* fresh = make_rekeyed_sa(sa, true, rk.spi, load_be64(choice->peer_spi.data()), *choice, rk.nonce, n_p->data,
-                                   *g_ir, now);
-    if (fresh) enqueue(sa, Task{TaskKind::DeleteIke, nullptr, 0, nullptr}, now);
+    std::uint64_t spi_r = load_be64(choice->peer_spi.data());
+    if (!theirs) {
+      if (make_rekeyed_sa(sa, true, rk.spi, spi_r, *choice, rk.nonce, n_p->data, *g_ir, now))
+        enqueue(sa, Task{TaskKind::DeleteIke, nullptr, 0, nullptr}, now);
+      return;
+    }
+    // RFC 7296 2.8.2: the new IKE SA made with the lowest of the four nonces is redundant and
+    // is deleted by the side that created it; the winner's initiator deletes the old one.
+    bool ours_redundant = nonce_less(min_nonce(rk.nonce, n_p->data), sa.peer_rekey_min_nonce);
+    IkeSa* ours = make_rekeyed_sa(sa, true, rk.spi, spi_r, *choice, rk.nonce, n_p->data, *g_ir, now, !ours_redundant);
+    if (!ours) return;
+    if (ours_redundant) {
+      note(ours, Facility::Protocol, 3, "Simultaneous IKE SA rekey: our new IKE SA is redundant; deleting it");
+      move_children(sa, *theirs, now);
+      enqueue(*ours, Task{TaskKind::DeleteIke, nullptr, 0, nullptr}, now);
+    } else {
+      note(ours, Facility::Protocol, 3, "Simultaneous IKE SA rekey: the peer's new IKE SA is redundant; the peer deletes it");
+      enqueue(sa, Task{TaskKind::DeleteIke, nullptr, 0, nullptr}, now);
+    }
   }
 
   void set_ike_timers(IkeSa& sa, TimePoint now) {
@@ -1646,11 +1820,20 @@ struct Engine::Impl {
         send_response(sa, std::move(r));
         return;
       }
+      if (rekeyed->deleting) {
+        // RFC 7296 2.25.1: a rekey of a CHILD SA we are closing.
+        note(&sa, Facility::Protocol, 3,
+             fmt::format("Peer rekeys CHILD SA 0x{:08x}, which we are deleting: TEMPORARY_FAILURE", rekeyed->spi_in));
+        r.payloads.push_back(notify(NotifyType::TEMPORARY_FAILURE));
+        send_response(sa, std::move(r));
+        return;
+      }
     }
     sm(sa, "CHILD_R_IPSEC", "EV_PROC_MSG");
     Bytes nr(kNonceSize);
     random.fill(nr);
-    if (auto err = accept_child(sa, r, *sa_p, *tsi, *tsr, n_p->data, nr, ke, now, rekeyed)) {
+    ChildSa* created = nullptr;
+    if (auto err = accept_child(sa, r, *sa_p, *tsi, *tsr, n_p->data, nr, ke, now, rekeyed, &created)) {
       r.payloads.clear();
       if (*err == NotifyType::INVALID_KE_PAYLOAD) {
         // RFC 7296 1.3: name the group we want, the one the chosen proposal requires.
@@ -1660,6 +1843,17 @@ struct Engine::Impl {
       }
     } else if (rekeyed) {
       rekeyed->rekeying = true;  // the initiator of the rekey deletes the old one
+      rekeyed->rekeyed_by_peer = true;
+      const auto& o = sa.outstanding;
+      if (o && o->task.kind == TaskKind::RekeyChild && o->task.child && o->task.child->rekey_spi_in == rekeyed->spi_in) {
+        // RFC 7296 2.8.1: both ends rekey the same CHILD SA. Which new one survives is decided
+        // by the nonces once our own exchange completes.
+        rekeyed->peer_rekey_spi_in = created->spi_in;
+        rekeyed->peer_rekey_min_nonce = min_nonce(n_p->data, nr);
+        created->activate_out_at = kNever;
+        note(&sa, Facility::Protocol, 3,
+             fmt::format("Simultaneous rekey of CHILD SA 0x{:08x} by both peers", rekeyed->spi_in));
+      }
     }
     sm(sa, "CHILD_R_BLD_MSG", "EV_BLD_MSG");
     send_response(sa, std::move(r));
@@ -1767,7 +1961,9 @@ struct Engine::Impl {
     if (!sa->protect_in) return;
     if (!response) {
       if (h.message_id + 1 == sa->expected_peer_mid && sa->last_response_mid == h.message_id) {
-        // A retransmitted request: answer from the cache without processing (RFC 7296 2.1).
+        // A retransmitted request: answer from the cache without processing (RFC 7296 2.1);
+        // a fragmented one once, on its first fragment (RFC 7383 2.6.1).
+        if (m.sk.fragment && m.sk.fragment_number != 1) return;
         ++stats.duplicate_requests;
         transmit(*sa, sa->last_response);
         return;
@@ -1782,14 +1978,21 @@ struct Engine::Impl {
       ++stats.invalid_message_id;
       return;
     }
-    auto inner = wire::decrypt(m, data, *sa->protect_in);
-    if (!inner) {
-      ++stats.icv_failures;
-      note(sa, Facility::Protocol, 1,
-           fmt::format("Failed to decrypt or verify message from {}: {}", remote.to_string(), inner.error().what));
-      return;
+    Message msg;
+    if (m.sk.fragment) {
+      auto whole = reassemble(*sa, m, data, response, remote);
+      if (!whole) return;  // refused, or more fragments to come
+      msg = std::move(*whole);
+    } else {
+      auto inner = wire::decrypt(m, data, *sa->protect_in);
+      if (!inner) {
+        ++stats.icv_failures;
+        note(sa, Facility::Protocol, 1,
+             fmt::format("Failed to decrypt or verify message from {}: {}", remote.to_string(), inner.error().what));
+        return;
+      }
+      msg = std::move(*inner);
     }
-    Message& msg = *inner;
     packet(sa, msg, false, local, remote);
     sa->last_heard = now;
     // NAT-T: follow the peer's address/port after an authenticated message (RFC 7296 2.23).
@@ -1847,6 +2050,42 @@ struct Engine::Impl {
     }
   }
 
+  // RFC 7383 2.6: each fragment is authenticated on its own, then joined. The message ID was
+  // checked before, so a partial message of another ID is stale and gives way.
+  std::optional<Message> reassemble(IkeSa& sa, const Message& m, ByteView data, bool response, const Endpoint& remote) {
+    if (!sa.peer_fragmentation) {
+      ++stats.decode_errors;
+      note(&sa, Facility::Protocol, 2, fmt::format("Fragment from {} without negotiated fragmentation dropped", remote.to_string()));
+      return std::nullopt;
+    }
+    auto plain = wire::open_sk(m, data, *sa.protect_in);
+    if (!plain) {
+      ++stats.icv_failures;
+      note(&sa, Facility::Protocol, 1,
+           fmt::format("Failed to decrypt or verify fragment {} from {}: {}", m.sk.fragment_number, remote.to_string(),
+                       plain.error().what));
+      return std::nullopt;
+    }
+    auto& slot = response ? sa.response_fragments : sa.request_fragments;
+    if (!slot || slot->message_id != m.header.message_id) {
+      slot = std::make_unique<IkeSa::Reassembly>();
+      slot->message_id = m.header.message_id;
+    }
+    ++stats.fragments_received;
+    auto done = slot->fragments.add(m, std::move(*plain));
+    if (!done) {
+      ++stats.fragment_errors;
+      note(&sa, Facility::Protocol, 2,
+           fmt::format("Fragment {}/{} from {} refused: {}", m.sk.fragment_number, m.sk.total_fragments,
+                       remote.to_string(), done.error().what));
+      return std::nullopt;
+    }
+    if (!*done) return std::nullopt;
+    slot.reset();
+    note(&sa, Facility::Protocol, 3, fmt::format("Reassembled a message of {} fragments", m.sk.total_fragments));
+    return std::move(**done);
+  }
+
   // ---- timers -------------------------------------------------------------------------------
   void on_timer(TimePoint now) {
     while (!timers.empty() && timers.top().when <= now) {
@@ -1875,7 +2114,7 @@ struct Engine::Impl {
       ++o.retries;
       ++stats.retransmits;
       note(&sa, Facility::Protocol, 3, fmt::format("Retransmitting packet, mess_id {}", o.message_id));
-      transmit(sa, o.datagram);
+      transmit(sa, o.datagrams);
       o.retransmit_at = now + retransmit_interval(o.task, o.retries);
     }
     if (sa.state == IkeState::R_WAIT_AUTH && sa.half_open_deadline <= now) {
@@ -1906,9 +2145,14 @@ struct Engine::Impl {
         note(&sa, Facility::Protocol, 2, fmt::format("CHILD SA 0x{:08x} lifetime expired", c.spi_in));
         c.expire_at = kNever;
         c.rekey_at = kNever;
-        if (c.installed_out) enqueue(sa, Task{TaskKind::DeleteChild, nullptr, c.spi_in}, now);
+        delete_child(sa, c, now);
         if (!find_sa(spi)) return;
         continue;
+      }
+      if (c.pending_out && c.activate_out_at <= now) {
+        note(&sa, Facility::Protocol, 3,
+             fmt::format("No Delete of the rekeyed CHILD SA came; sending on 0x{:08x}", c.spi_out));
+        activate_out(sa, c);
       }
       if (!c.rekeying && c.rekey_at <= now) {
         c.rekeying = true;
@@ -2105,9 +2349,11 @@ std::size_t Engine::clear_child_sas(std::optional<IpAddress> peer, TimePoint now
   for (auto spi : spis) {
     IkeSa* sa = impl_->find_sa(spi);
     if (!sa || sa->state != IkeState::READY) continue;
-    for (auto& c : sa->children) {
-      if (!c->installed_out) continue;
-      impl_->enqueue(*sa, Task{TaskKind::DeleteChild, nullptr, c->spi_in}, now);
+    std::vector<std::uint32_t> live;
+    for (auto& c : sa->children)
+      if (!c->deleting) live.push_back(c->spi_in);
+    for (auto spi_in : live) {
+      if (ChildSa* c = sa->child_by_spi_in(spi_in)) impl_->delete_child(*sa, *c, now);
       ++n;
       if (!impl_->find_sa(spi)) break;
     }

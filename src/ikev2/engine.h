@@ -112,6 +112,8 @@ struct Stats {
   std::uint64_t dpd_timeouts = 0;
   std::uint64_t half_open = 0;
   std::uint64_t busy_drops = 0;  // negotiations dropped because the crypto workers were full
+  std::uint64_t fragments_sent = 0, fragments_received = 0;  // RFC 7383
+  std::uint64_t fragment_errors = 0;  // fragments the reassembler refused
 };
 
 struct IkeSa;

@@ -15,7 +15,9 @@
 #include "common/time.h"
 #include "crypto/dh.h"
 #include "crypto/keys.h"
+#include "dataplane/dataplane.h"
 #include "policy/policy.h"
+#include "wire/ikev2_codec.h"
 #include "wire/ikev2_types.h"
 
 namespace ikegate::ikev2 {
@@ -48,7 +50,21 @@ struct ChildSa {
   TimePoint rekey_at{}, expire_at{};
   bool rekeying = false;
   bool installed_out = false;
+  bool deleting = false;        // our Delete for it is queued or in flight
   bool dynamic_policy = false;  // a policy installed for this child only (dynamic crypto map)
+
+  // Make-before-break (RFC 7296 2.8): as the responder of a rekey we receive on the new SA at
+  // once but keep sending on the old one until the initiator deletes it, because until our
+  // response arrives the initiator cannot decrypt the new SA's packets.
+  std::optional<dataplane::SaParams> pending_out;
+  std::uint32_t replaces_spi_in = 0;  // the child whose removal activates pending_out
+  TimePoint activate_out_at = TimePoint::max();  // the fallback if no Delete comes
+
+  // Simultaneous rekeying (RFC 7296 2.8.1): the peer rekeyed this child while our own rekey of
+  // it was in flight; the CHILD SA we created answering it, and the lower of its two nonces.
+  bool rekeyed_by_peer = false;
+  std::uint32_t peer_rekey_spi_in = 0;
+  Bytes peer_rekey_min_nonce;
 };
 
 // A CHILD SA under negotiation: created by IKE_AUTH or CREATE_CHILD_SA.
@@ -85,7 +101,7 @@ struct Task {
 struct OutstandingRequest {
   std::uint32_t message_id = 0;
   wire::ExchangeType exchange = wire::ExchangeType::INFORMATIONAL;
-  Bytes datagram;
+  std::vector<Bytes> datagrams;  // one, or its SKF fragments (RFC 7383)
   int retries = 0;
   TimePoint retransmit_at{};
   Task task;
@@ -101,6 +117,11 @@ struct IkeSa {
   bool use_natt_port = false;  // IKE moved to 4500 (RFC 7296 2.23)
   bool peer_fragmentation = false;
   bool rekeying = false;  // a rekey of this IKE SA is under way or done (RFC 7296 2.18)
+  bool replaced = false;  // a new IKE SA took over its CHILD SAs
+  // Simultaneous IKE SA rekeying (RFC 7296 2.8.2): the IKE SA we created answering the peer's
+  // rekey while ours was in flight, and the lower of that exchange's nonces.
+  std::uint64_t peer_rekey_spi = 0;
+  Bytes peer_rekey_min_nonce;
   std::string peer_name;  // tunnel-group / keyring peer
   std::string map;        // crypto map entry that started or accepted this SA
   std::uint32_t seq = 0;
@@ -124,7 +145,15 @@ struct IkeSa {
   std::deque<Task> queue;
   std::uint32_t expected_peer_mid = 0;
   std::optional<std::uint32_t> last_response_mid;
-  Bytes last_response;
+  std::vector<Bytes> last_response;  // one datagram, or its fragments
+
+  // RFC 7383 reassembly of the peer's fragmented request and of the response to ours; made
+  // when the first fragment arrives, so an SA that never sees one pays nothing.
+  struct Reassembly {
+    std::uint32_t message_id = 0;
+    wire::FragmentReassembler fragments;
+  };
+  std::unique_ptr<Reassembly> request_fragments, response_fragments;
 
   std::vector<std::unique_ptr<ChildSa>> children;
   std::shared_ptr<ChildRequest> auth_child;  // the CHILD SA carried by IKE_AUTH

@@ -215,6 +215,28 @@ Result<Policy> from_model(const config::Model& m, const LearnedAddresses& learne
   std::stable_sort(p.ike_proposals.begin(), p.ike_proposals.end(),
                    [](const auto& a, const auto& b) { return a.priority < b.priority; });
 
+  // IKEv1 phase-1 policies; the ASA adds its default policy 65535 (pre-share, 3DES, SHA,
+  // group 2, 86400 s) after the configured ones.
+  for (const auto& ip : m.isakmp_policies) {
+    IsakmpProposal ik;
+    ik.priority = static_cast<std::uint32_t>(ip.priority);
+    ik.pre_share = ip.authentication == config::Ikev1Auth::PreShare;
+    ik.encr = {ip.encryption.id, ip.encryption.key_bits};
+    ik.hash = ip.hash == IntegId::HMAC_MD5_96         ? PrfId::HMAC_MD5
+              : ip.hash == IntegId::HMAC_SHA2_256_128 ? PrfId::HMAC_SHA2_256
+              : ip.hash == IntegId::HMAC_SHA2_384_192 ? PrfId::HMAC_SHA2_384
+              : ip.hash == IntegId::HMAC_SHA2_512_256 ? PrfId::HMAC_SHA2_512
+                                                      : PrfId::HMAC_SHA1;
+    ik.group = ip.group;
+    ik.lifetime = std::chrono::seconds(ip.lifetime_seconds.value_or(0));
+    p.isakmp_proposals.push_back(ik);
+  }
+  if (m.dialect == Dialect::Asa &&
+      std::none_of(p.isakmp_proposals.begin(), p.isakmp_proposals.end(), [](const auto& x) { return x.priority == 65535; }))
+    p.isakmp_proposals.push_back(IsakmpProposal{});
+  std::stable_sort(p.isakmp_proposals.begin(), p.isakmp_proposals.end(),
+                   [](const auto& a, const auto& b) { return a.priority < b.priority; });
+
   // Crypto map entries, with dynamic maps expanded in place.
   auto esp_from = [&](const config::CryptoMapEntry& e, CryptoMapEntry& out) {
     for (const auto& ref : e.ikev2_proposals)
@@ -368,6 +390,13 @@ Result<Policy> from_model(const config::Model& m, const LearnedAddresses& learne
     p.peers.push_back(std::move(pa));
   }
 
+  // RFC 7383. An ASA offers IKEv2 fragmentation unless told not to; IOS only when configured.
+  // 576 octets is Cisco's default fragment MTU, the IPv4 minimum every path carries.
+  constexpr std::size_t kDefaultFragmentMtu = 576;
+  if (m.ikev2_fragmentation)
+    p.ikev2_fragment_mtu = m.ikev2_fragmentation->enabled ? m.ikev2_fragmentation->mtu.value_or(kDefaultFragmentMtu) : 0;
+  else
+    p.ikev2_fragment_mtu = m.dialect == Dialect::Asa ? kDefaultFragmentMtu : 0;
   for (const auto& en : m.ikev2_enabled)
     if (auto a = interface_address(m, learned, en.interface.name)) p.ikev2_addresses.push_back(*a);
   for (const auto& en : m.ikev1_enabled)

@@ -36,6 +36,17 @@ struct IkeProposal {
   std::chrono::seconds lifetime{86400};
 };
 
+// `crypto isakmp policy N` (ASA also `crypto ikev1 policy N`; IOS), IKEv1 phase 1. Only
+// pre-shared-key policies can be negotiated; the others are kept so that matching can say why.
+struct IsakmpProposal {
+  std::uint32_t priority = 65535;
+  bool pre_share = true;
+  EncrSpec encr{EncrId::TRIPLE_DES, 0};
+  PrfId hash = PrfId::HMAC_SHA1;  // the hash; IKEv1's PRF is its HMAC (RFC 2409 4)
+  DhGroup group = DhGroup::MODP_1024;
+  std::chrono::seconds lifetime{86400};
+};
+
 // `crypto ipsec ikev2 ipsec-proposal` (ASA) or `crypto ipsec transform-set` (IOS).
 struct EspProposal {
   std::string name;
@@ -95,11 +106,14 @@ struct Policy {
   Personality personality = Personality::Asa;
   std::string hostname;
   std::vector<IkeProposal> ike_proposals;  // sorted by priority
+  std::vector<IsakmpProposal> isakmp_proposals;  // sorted by priority (ASA: 65535 default last)
   std::vector<CryptoMapEntry> map_entries;  // sorted by map, seq
   std::vector<PeerAuth> peers;
   Dpd dpd;
   std::vector<IpAddress> ikev2_addresses;  // addresses with `crypto ikev2 enable`
   std::vector<IpAddress> ikev1_addresses;
+  // RFC 7383: the largest IP packet an IKEv2 message or fragment may fill; 0 = fragmentation off.
+  std::size_t ikev2_fragment_mtu = 0;
 
   const PeerAuth* find_peer(const IpAddress& addr) const;
   const CryptoMapEntry* find_entry(const std::string& map, std::uint32_t seq) const;

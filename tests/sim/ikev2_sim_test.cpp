@@ -593,3 +593,197 @@ TEST(Ikev2Sim, GarbageAndUnknownSpisAreCountedNotFatal) {
   EXPECT_EQ(p.b.engine->stats().invalid_spi, 1u);
   EXPECT_EQ(p.b.children(), 1u);
 }
+
+namespace {
+
+// Sends one packet each way every 100 ms for `span` and counts what arrived: the continuous
+// ping an operator runs across a rekey.
+struct Traffic {
+  std::size_t sent = 0, delivered = 0;
+};
+
+Traffic ping_both_ways(Pair& p, Duration span) {
+  Traffic t;
+  p.a.dp.take_delivered();
+  p.b.dp.take_delivered();
+  std::uint16_t seq = 1000;
+  for (Duration elapsed{}; elapsed < span; elapsed += 100ms) {
+    p.net.run_for(100ms);
+    for (auto [from, src, dst] : {std::tuple{&p.a, "192.168.1.1", "192.168.2.99"},
+                                  std::tuple{&p.b, "192.168.2.99", "192.168.1.1"}}) {
+      auto outcome = from->dp.send(icmp_packet(src, dst, ++seq));
+      if (outcome == dataplane::FakeDataPlane::SendOutcome::Sent) ++t.sent;
+    }
+    p.net.deliver_all();
+    t.delivered += p.a.dp.take_delivered().size() + p.b.dp.take_delivered().size();
+  }
+  return t;
+}
+
+// Both sides agree on one CHILD SA per ACL line whose SPIs pair up, and no SA is left over.
+void expect_consistent_children(Pair& p, std::size_t per_side) {
+  auto a = p.a.engine->snapshot(p.net.now);
+  auto b = p.b.engine->snapshot(p.net.now);
+  ASSERT_EQ(a.size(), 1u);
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(a[0].spi_local, b[0].spi_remote);
+  ASSERT_EQ(a[0].children.size(), per_side);
+  ASSERT_EQ(b[0].children.size(), per_side);
+  for (const auto& ca : a[0].children) {
+    auto it = std::find_if(b[0].children.begin(), b[0].children.end(),
+                           [&](const auto& cb) { return cb.spi_in == ca.spi_out; });
+    ASSERT_NE(it, b[0].children.end()) << "no peer SA for outbound SPI " << ca.spi_out;
+    EXPECT_EQ(it->spi_out, ca.spi_in);
+  }
+  // Two SAs (in and out) per CHILD SA in each data plane, nothing stale.
+  EXPECT_EQ(p.a.dp.sa_count(), 2 * per_side);
+  EXPECT_EQ(p.b.dp.sa_count(), 2 * per_side);
+}
+
+}  // namespace
+
+TEST(Ikev2Sim, RekeyResponderKeepsSendingOnTheOldSaUntilTheInitiatorHasTheNewOne) {
+  // RFC 7296 2.8: until our CREATE_CHILD_SA response reaches the initiator it cannot decrypt
+  // the new SA, so the responder must not send on it yet. The response is lost once here.
+  auto pa = make_policy(kAsa1, "cisco123", "cisco123");
+  auto pb = make_policy(kAsa2, "cisco123", "cisco123");
+  pa->map_entries[0].lifetime = 100s;
+  pb->map_entries[0].lifetime = 300s;
+  Pair p(pa, pb);
+  p.a.dp.send(icmp_packet("192.168.1.1", "192.168.2.99", 1));
+  p.net.run_for(5s);
+  bool lost = false;
+  p.net.drop = [&](const Datagram& d) {
+    if (lost || !is_response_of(d, wire::ExchangeType::CREATE_CHILD_SA)) return false;
+    return lost = true;
+  };
+  p.net.run_for(86s);  // the rekey request went out at 90 s; its answer is lost
+  ASSERT_TRUE(lost);
+  p.b.dp.take_delivered();
+  p.a.dp.take_delivered();
+  EXPECT_EQ(p.b.dp.send(icmp_packet("192.168.2.99", "192.168.1.1", 7)), dataplane::FakeDataPlane::SendOutcome::Sent);
+  EXPECT_EQ(p.a.dp.take_delivered().size(), 1u) << "the responder switched to an SA the initiator cannot read";
+  auto t = ping_both_ways(p, 10s);  // the retransmission completes the rekey
+  EXPECT_EQ(t.delivered, t.sent);
+  EXPECT_GT(t.sent, 150u);
+  expect_consistent_children(p, 1);
+  EXPECT_TRUE(p.a.traced("Rekeying CHILD SA"));
+}
+
+TEST(Ikev2Sim, SimultaneousChildRekeyKeepsOneChildSaAndLosesNoPacket) {
+  // Equal 10 s lifetimes: both ends rekey at the same instant, every 9 s (RFC 7296 2.8.1).
+  auto pa = make_policy(kAsa1, "cisco123", "cisco123");
+  auto pb = make_policy(kAsa2, "cisco123", "cisco123");
+  pa->map_entries[0].lifetime = 10s;
+  pb->map_entries[0].lifetime = 10s;
+  Pair p(pa, pb);
+  p.a.dp.send(icmp_packet("192.168.1.1", "192.168.2.99", 1));
+  p.net.run_for(1s);
+  auto first = p.a.engine->snapshot(p.net.now).at(0).children.at(0).spi_in;
+  auto t = ping_both_ways(p, 40s);
+  EXPECT_TRUE(p.a.traced("Simultaneous rekey of CHILD SA"));
+  EXPECT_TRUE(p.b.traced("Simultaneous rekey of CHILD SA"));
+  // Exactly one side found its own new SA redundant in each collision.
+  EXPECT_TRUE(p.a.traced("is redundant; deleting it") != p.b.traced("is redundant; deleting it") ||
+              (p.a.traced("is redundant; deleting it") && p.b.traced("is redundant; deleting it")));
+  EXPECT_EQ(t.delivered, t.sent);
+  EXPECT_GT(t.sent, 700u);
+  expect_consistent_children(p, 1);
+  EXPECT_NE(p.a.engine->snapshot(p.net.now).at(0).children.at(0).spi_in, first);
+}
+
+TEST(Ikev2Sim, SimultaneousIkeRekeyKeepsOneIkeSaWithTheChildSas) {
+  // The initiator rekeys at 90% of 95 s, the responder at 95% of 90 s: the same instant.
+  auto pa = make_policy(kAsa1, "cisco123", "cisco123");
+  auto pb = make_policy(kAsa2, "cisco123", "cisco123");
+  pa->ike_proposals[0].lifetime = 95s;
+  pb->ike_proposals[0].lifetime = 90s;
+  Pair p(pa, pb);
+  p.a.dp.send(icmp_packet("192.168.1.1", "192.168.2.99", 1));
+  p.a.dp.send(icmp_packet("192.168.1.12", "192.168.2.99", 1));
+  p.net.run_for(2s);
+  auto before = p.a.engine->snapshot(p.net.now).at(0).spi_local;
+  auto t = ping_both_ways(p, 90s);
+  EXPECT_TRUE(p.a.traced("Simultaneous rekey of the IKE SA"));
+  EXPECT_TRUE(p.b.traced("Simultaneous rekey of the IKE SA"));
+  EXPECT_EQ(t.delivered, t.sent);
+  expect_consistent_children(p, 2);
+  auto a = p.a.engine->snapshot(p.net.now);
+  EXPECT_NE(a.at(0).spi_local, before);
+  EXPECT_EQ(a.at(0).status, "READY");
+  // The surviving SA carries exchanges: a DPD round trip and a new CHILD SA rekey.
+  p.net.run_for(30s);
+  expect_consistent_children(p, 2);
+}
+
+namespace {
+
+std::size_t count_fragments(const Datagram& d) {
+  auto m = wire::decode(d.bytes);
+  return m && m->encrypted && m->sk.fragment ? 1 : 0;
+}
+
+}  // namespace
+
+TEST(Ikev2Sim, SmallMtuFragmentsIkeAuthAndCreateChildSaAndTheTunnelComesUp) {
+  // RFC 7383 with a 200-octet MTU: IKE_AUTH and CREATE_CHILD_SA travel in SKF fragments.
+  auto pa = make_policy(kAsa1, "cisco123", "cisco123");
+  auto pb = make_policy(kAsa2, "cisco123", "cisco123");
+  pa->ikev2_fragment_mtu = 200;
+  pb->ikev2_fragment_mtu = 200;
+  Pair p(pa, pb);
+  std::size_t fragments_on_the_wire = 0, largest = 0;
+  p.net.drop = [&](const Datagram& d) {
+    fragments_on_the_wire += count_fragments(d);
+    largest = std::max(largest, d.bytes.size());
+    return false;
+  };
+  p.a.dp.send(icmp_packet("192.168.1.1", "192.168.2.99", 1));
+  p.a.dp.send(icmp_packet("192.168.1.12", "192.168.2.99", 1));
+  p.net.run_for(5s);
+  EXPECT_EQ(p.a.children(), 2u);
+  EXPECT_EQ(p.b.children(), 2u);
+  EXPECT_EQ(p.b.dp.take_delivered().size(), 2u);
+  EXPECT_TRUE(p.a.traced("Fragmentation is enabled"));
+  EXPECT_TRUE(p.b.traced("Reassembled a message"));
+  EXPECT_GT(p.a.engine->stats().fragments_sent, 2u);
+  EXPECT_GT(p.b.engine->stats().fragments_sent, 2u);
+  EXPECT_EQ(p.a.engine->stats().fragments_received, p.b.engine->stats().fragments_sent);
+  EXPECT_EQ(p.a.engine->stats().fragment_errors + p.b.engine->stats().fragment_errors, 0u);
+  EXPECT_EQ(fragments_on_the_wire, p.a.engine->stats().fragments_sent + p.b.engine->stats().fragments_sent);
+  // Only IKE_SA_INIT (never fragmented, RFC 7383 2.5) may exceed 200 - 28 octets of IKE.
+  EXPECT_GT(largest, 172u);
+  auto sa = p.a.engine->snapshot(p.net.now);
+  ASSERT_EQ(sa.size(), 1u);
+  EXPECT_TRUE(sa[0].fragmentation);
+}
+
+TEST(Ikev2Sim, ALostFragmentIsRecoveredByRetransmission) {
+  auto pa = make_policy(kAsa1, "cisco123", "cisco123");
+  auto pb = make_policy(kAsa2, "cisco123", "cisco123");
+  pa->ikev2_fragment_mtu = 200;
+  pb->ikev2_fragment_mtu = 200;
+  Pair p(pa, pb);
+  int seen = 0;
+  p.net.drop = [&](const Datagram& d) { return count_fragments(d) && ++seen == 2; };  // lose the 2nd fragment
+  p.a.dp.send(icmp_packet("192.168.1.1", "192.168.2.99", 1));
+  p.net.run_for(10s);
+  EXPECT_GE(seen, 2);
+  EXPECT_EQ(p.a.children(), 1u);
+  EXPECT_EQ(p.b.children(), 1u);
+  EXPECT_GE(p.a.engine->stats().retransmits + p.b.engine->stats().retransmits, 1u);
+  EXPECT_EQ(p.b.dp.take_delivered().size(), 1u);
+}
+
+TEST(Ikev2Sim, FragmentationIsUsedOnlyWhenBothEndsOfferIt) {
+  auto pa = make_policy(kAsa1, "cisco123", "cisco123");
+  auto pb = make_policy(kAsa2, "cisco123", "cisco123");
+  pa->ikev2_fragment_mtu = 200;  // B does not offer IKEV2_FRAGMENTATION_SUPPORTED
+  Pair p(pa, pb);
+  p.a.dp.send(icmp_packet("192.168.1.1", "192.168.2.99", 1));
+  p.net.run_for(5s);
+  EXPECT_EQ(p.a.children(), 1u);
+  EXPECT_EQ(p.a.engine->stats().fragments_sent, 0u);
+  EXPECT_FALSE(p.a.traced("Fragmentation is enabled"));
+  EXPECT_FALSE(p.a.engine->snapshot(p.net.now).at(0).fragmentation);
+}

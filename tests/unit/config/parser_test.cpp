@@ -186,6 +186,25 @@ TEST(Printer, IosHidesDefaultsTheAsaShows) {
       << asa;
 }
 
+TEST(Printer, Ikev2FragmentationRoundTripsInBothDialects) {
+  for (auto [dialect, text] : {std::pair{Dialect::Asa, "crypto ikev2 fragmentation mtu 1200\n"},
+                               std::pair{Dialect::Ios, "crypto ikev2 fragmentation mtu 1200\n"},
+                               std::pair{Dialect::Asa, "no crypto ikev2 fragmentation\n"},
+                               std::pair{Dialect::Ios, "crypto ikev2 fragmentation\n"}}) {
+    auto r = load(dialect, text);
+    ASSERT_TRUE(r.diagnostics.empty()) << text << formatted("t", r.diagnostics)[0];
+    ASSERT_TRUE(r.model.ikev2_fragmentation) << text;
+    std::string printed = print_running_config(r.model);
+    EXPECT_NE(printed.find(text), std::string::npos) << printed;
+    auto again = load(dialect, printed);
+    EXPECT_EQ(again.model.ikev2_fragmentation, r.model.ikev2_fragmentation) << text;
+  }
+  auto r = load(Dialect::Ios, "crypto ikev2 fragmentation mtu 1200\n");
+  EXPECT_EQ(r.model.ikev2_fragmentation->mtu, 1200);
+  EXPECT_TRUE(r.model.ikev2_fragmentation->enabled);
+  EXPECT_FALSE(load(Dialect::Asa, "no crypto ikev2 fragmentation\n").model.ikev2_fragmentation->enabled);
+}
+
 TEST(Printer, AccessListsKeepTheirForm) {
   auto r = load(Dialect::Ios,
                 "access-list 101 permit tcp any host 10.0.0.1 eq 443\n"
