@@ -1,0 +1,147 @@
+#!/bin/bash
+# NAT traversal between two ikegate daemons (RFC 7296 2.23, RFC 3948): the seed's ASA1/ASA2
+# tunnel with ASA1 moved behind a NAT router that masquerades it as 10.0.0.1 (the address
+# ASA2's configuration knows) and rewrites UDP source ports:
+#
+#   h1 -- asa1 (inside 192.168.1.2, outside 192.168.100.1)
+#          -- nat (192.168.100.254 | 10.0.0.1, nftables masquerade) --
+#   asa2 (outside 10.0.0.2, inside 192.168.2.1) -- h2
+#
+# ASA1 is the gateway behind the NAT, ASA2 the one whose peer is behind it. Checked: both
+# detect the NAT (show: "NAT-T is detected inside" on ASA1, "outside" on ASA2), IKE moves from
+# 500 to 4500 after IKE_SA_INIT, ESP travels in UDP 4500 (never as IP protocol 50), ASA2 follows
+# the NAT's rewritten ports, pings pass both ways with counters equal to them, and ASA1 sends
+# NAT keepalives (every 20 s) that keep the mapping open.
+#
+# Usage: test_nat_traversal_ikegate.sh path/to/ikegate   (as root; skips without tshark)
+set -u
+source "$(dirname "$0")/lib/prelude.sh"
+command -v tshark >/dev/null || { echo "SKIP: tshark is not installed (scripts/deps.sh installs it)"; exit 77; }
+source tests/e2e/lib/asa_l2l.sh
+source tests/e2e/lib/nat.sh
+NS_NAT=ike-nat-$TAG
+CASE=asa1-behind-nat
+
+topo_up() {
+  local n
+  for n in $NS_H1 $NS_ASA1 $NS_NAT $NS_ASA2 $NS_H2; do
+    ip netns add "$n" || return 1
+    ip -n "$n" link set lo up
+  done
+  ip link add in1 netns "$NS_H1" type veth peer name gi0-2 netns "$NS_ASA1"
+  ip link add gi0-0 netns "$NS_ASA1" type veth peer name priv netns "$NS_NAT"
+  ip link add pub netns "$NS_NAT" type veth peer name gi0-1 netns "$NS_ASA2"
+  ip link add gi0-2 netns "$NS_ASA2" type veth peer name in2 netns "$NS_H2"
+  ip -n "$NS_H1" addr add 192.168.1.1/24 dev in1
+  ip -n "$NS_ASA1" addr add 192.168.1.2/24 dev gi0-2
+  ip -n "$NS_ASA1" addr add 192.168.100.1/24 dev gi0-0
+  ip -n "$NS_NAT" addr add 192.168.100.254/24 dev priv
+  ip -n "$NS_NAT" addr add 10.0.0.1/24 dev pub
+  ip -n "$NS_ASA2" addr add 10.0.0.2/24 dev gi0-1
+  ip -n "$NS_ASA2" addr add 192.168.2.1/24 dev gi0-2
+  ip -n "$NS_H2" addr add 192.168.2.99/24 dev in2
+  local pair
+  for pair in "$NS_H1 in1" "$NS_ASA1 gi0-2" "$NS_ASA1 gi0-0" "$NS_NAT priv" "$NS_NAT pub" \
+    "$NS_ASA2 gi0-1" "$NS_ASA2 gi0-2" "$NS_H2 in2"; do
+    # shellcheck disable=SC2086
+    ip -n ${pair% *} link set ${pair#* } up
+  done
+  ip -n "$NS_H1" route add default via 192.168.1.2
+  ip -n "$NS_H2" route add default via 192.168.2.1
+  # ASA1 reaches the world through the NAT; ASA2 knows nothing behind it.
+  ip -n "$NS_ASA1" route add default via 192.168.100.254
+  for n in $NS_ASA1 $NS_ASA2; do
+    ip netns exec "$n" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 \
+      net.ipv4.conf.default.rp_filter=0
+  done
+  nat_box "$NS_NAT" priv pub
+}
+topo_down() {
+  cap_stop
+  local name
+  for name in "${!GW_PID[@]}"; do gw_stop "$name"; done
+  local n
+  for n in $NS_H1 $NS_ASA1 $NS_NAT $NS_ASA2 $NS_H2; do ip netns del "$n" 2>/dev/null; done
+  rm -rf "$RUN_DIR"
+}
+trap topo_down EXIT INT TERM
+
+received() { ip netns exec "$1" ping -n -q -c "$4" -i 0.2 -W 2 -I "$2" "$3" 2>/dev/null | sed -n 's/.* \([0-9]*\) received.*/\1/p'; }
+counters() {  # "encaps decaps" summed over a gateway's CHILD SAs
+  gw "$1" show crypto ipsec sa | awk '
+    /#pkts encaps:/ { gsub(",", ""); e += $3 } /#pkts decaps:/ { gsub(",", ""); d += $3 }
+    END { print e + 0, d + 0 }'
+}
+ready() { gw "$1" show crypto ikev2 sa | grep -q READY; }
+
+topo_up || { echo "FAIL: topology"; exit 1; }
+sed 's/^ ip address 10.0.0.1 255.255.255.0/ ip address 192.168.100.1 255.255.255.0/' \
+  tests/e2e/configs/asa1.cfg >"$RUN_DIR/asa1-nat.cfg"
+CAP=$RUN_DIR/nat-public.pcap
+check "capture on the NAT's public side starts" cap_start "$NS_NAT" pub "$CAP"
+check "ASA1 (behind the NAT) starts" gw_start asa1 "$NS_ASA1" "$RUN_DIR/asa1-nat.cfg" --debug-protocol 3
+check "ASA2 starts with the seed's configuration" gw_start asa2 "$NS_ASA2" tests/e2e/configs/asa2.cfg --debug-protocol 3
+UP_AT=$SECONDS
+
+check "ping 192.168.1.1 -> 192.168.2.99 through the NAT (brings the tunnel up)" \
+  test "$(received "$NS_H1" 192.168.1.1 192.168.2.99 5)" = 5
+check "ASA1: IKE SA READY" wait_for 5 ready asa1
+check "ASA2: IKE SA READY" wait_for 5 ready asa2
+check "ping 192.168.2.99 -> 192.168.1.1 (ASA2 sends to the NAT's mapping)" \
+  test "$(received "$NS_H2" 192.168.2.99 192.168.1.1 5)" = 5
+read -r e1 d1 <<<"$(counters asa1)"
+read -r e2 d2 <<<"$(counters asa2)"
+check "ASA1 counters: encaps $e1 = decaps $d1 = 10 (the pings both ways)" test "$e1 $d1" = "10 10"
+check "ASA2 counters: encaps $e2 = decaps $d2 = 10" test "$e2 $d2" = "10 10"
+
+det1=$(gw asa1 show crypto ikev2 sa detail)
+det2=$(gw asa2 show crypto ikev2 sa detail)
+sa2=$(gw asa2 show crypto ikev2 sa)
+ipsec1=$(gw asa1 show crypto ipsec sa)
+ipsec2=$(gw asa2 show crypto ipsec sa)
+echo "$sa2" | sed 's/^/     | /'
+check "ASA1 (behind the NAT): NAT-T is detected inside" contains "$det1" "NAT-T is detected inside"
+check "ASA2 (peer behind the NAT): NAT-T is detected outside" contains "$det2" "NAT-T is detected outside"
+check "ASA1: the IKE SA runs on 192.168.100.1/4500 -> 10.0.0.2/4500" \
+  contains "$(gw asa1 show crypto ikev2 sa)" "192.168.100.1/4500 *10.0.0.2/4500 *READY"
+# The NAT rewrote ASA1's source ports: ASA2 talks to 10.0.0.1 on a port from 20000-29999.
+peer_port=$(sed -n 's/.* 10.0.0.2\/4500 *10.0.0.1\/\([0-9]*\) *READY.*/\1/p' <<<"$sa2")
+check "ASA2: the IKE SA follows the NAT's port (10.0.0.1/$peer_port, not 500 or 4500)" \
+  test -n "$peer_port" -a "${peer_port:-0}" -ge 20000 -a "${peer_port:-0}" -le 29999
+check "ASA1: the CHILD SAs are NAT-T-Encaps" \
+  test "$(grep -c 'in use settings ={L2L, Tunnel, NAT-T-Encaps, }' <<<"$ipsec1")" -ge 2
+check "ASA2: the CHILD SAs are NAT-T-Encaps" \
+  test "$(grep -c 'in use settings ={L2L, Tunnel, NAT-T-Encaps, }' <<<"$ipsec2")" -ge 2
+check "ASA2: remote crypto endpoint is the NAT's mapping 10.0.0.1/$peer_port" \
+  contains "$ipsec2" "remote crypto endpt.: 10.0.0.1/$peer_port"
+
+# NAT keepalives: ASA1 (behind the NAT) sends one every 20 s once the SA is up.
+sleep $((UP_AT + 23 - SECONDS > 0 ? UP_AT + 23 - SECONDS : 0))
+check "ping after the keepalive interval still passes (mapping kept open)" \
+  test "$(received "$NS_H2" 192.168.2.99 192.168.1.1 2)" = 2
+cap_stop
+
+# What crossed the NAT's public side, as tshark decodes it.
+init500=$(cap_count "$CAP" 'udp.dstport == 500 && isakmp.exchangetype == 34')
+auth4500=$(cap_count "$CAP" 'udp.dstport == 4500 && isakmp.exchangetype == 35')
+auth500=$(cap_count "$CAP" 'udp.dstport == 500 && isakmp.exchangetype == 35')
+esp_udp=$(cap_count "$CAP" 'udp.port == 4500 && esp')
+esp_raw=$(cap_count "$CAP" 'ip.proto == 50')
+keepalives=$(cap_count "$CAP" 'ip.src == 10.0.0.1 && udp.dstport == 4500 && udpencap.nat_keepalive')
+echo "     | capture: IKE_SA_INIT to 500: $init500, IKE_AUTH to 4500: $auth4500 (to 500: $auth500), ESP in UDP 4500: $esp_udp, raw ESP: $esp_raw, keepalives from the NAT: $keepalives"
+check "IKE_SA_INIT on port 500" test "$init500" -ge 1
+check "IKE_AUTH moved to port 4500 (none on 500)" test "$auth4500" -ge 1 -a "$auth500" = 0
+check "ESP in UDP 4500: at least the 22 pings and replies" test "$esp_udp" -ge 22
+check "no ESP as IP protocol 50" test "$esp_raw" = 0
+check "NAT keepalives (one 0xFF octet, RFC 3948 2.3) from ASA1 through the NAT" test "$keepalives" -ge 1
+check "ASA2 never sends keepalives (it is not behind a NAT)" \
+  test "$(cap_count "$CAP" 'ip.src == 10.0.0.2 && udpencap.nat_keepalive')" = 0
+
+check "no sanitizer report in the daemons' logs" \
+  test -z "$(grep -E 'ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:' "$RUN_DIR"/asa*.log)"
+if [ "$FAILS" -ne 0 ]; then
+  echo "--- ASA1 log"; tail -n 60 "$RUN_DIR/asa1.log"
+  echo "--- ASA2 log"; tail -n 60 "$RUN_DIR/asa2.log"
+  tshark -n -r "$CAP" 2>/dev/null | head -40
+fi
+check_summary

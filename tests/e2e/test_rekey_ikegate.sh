@@ -1,0 +1,104 @@
+#!/bin/bash
+# Rekeying under traffic between two ikegate daemons (the seed's ASA1/ASA2 tunnel, two CHILD
+# SAs, one per host pair): a ping every 100 ms from 192.168.1.1 to 192.168.2.99 runs while the
+# IKE SA and both CHILD SAs are rekeyed at least three times each, and not one echo may be lost.
+#   a. ASA1 (the tunnel's initiator) rekeys: IKE lifetime 22 s, IPsec lifetime 20 s (rekey at
+#      90 %), `set pfs group14` on both maps, so every CHILD rekey carries a KE
+#   b. ASA2 (the tunnel's responder) rekeys, no PFS
+# After each run: both logs count the rekeys, one IKE SA and two CHILD SA pairs are left on each
+# side (the old ones deleted), and each side's inbound SPIs are the other's outbound SPIs.
+#
+# Usage: test_rekey_ikegate.sh path/to/ikegate   (as root)
+set -u
+source "$(dirname "$0")/lib/prelude.sh"
+source tests/e2e/lib/asa_l2l.sh
+source tests/e2e/lib/rekey.sh
+trap 'ping_stop; topo_down' EXIT INT TERM
+PING_SECONDS=${PING_SECONDS:-66}
+CFG=tests/e2e/configs
+
+ready() { gw "$1" show crypto ikev2 sa | grep -q READY; }
+ike_count() { gw "$1" show crypto ikev2 sa | grep -c 'READY'; }
+esp_spis() {  # esp_spis GW in|out: that direction's ESP SPIs, sorted, on one line
+  gw "$1" show crypto ipsec sa | awk -v want="$2" '
+    /inbound esp sas:/ { dir = "in" } /outbound esp sas:/ { dir = "out" }
+    /^ *spi: 0x/ && dir == want { s = $2; sub(/\(.*/, "", s); print s; dir = "" }' | sort | tr '\n' ' '
+}
+child_pairs() { gw "$1" show crypto ipsec sa | grep -c '^ *spi: 0x'; }
+log_count() { grep -c -- "$2" "$RUN_DIR/$1.log"; }
+
+# run_case NAME REKEYER PFS: ASA1 and ASA2 fresh, the rekeying side with short lifetimes.
+run_case() {
+  local name=$1 rekeyer=$2 pfs=$3 other
+  CASE=$name
+  other=$([ "$rekeyer" = asa1 ] && echo asa2 || echo asa1)
+  local n
+  for n in asa1 asa2; do
+    if [ -n "$pfs" ]; then
+      sed "/^crypto map outside_map 1 set ikev2 ipsec-proposal/a crypto map outside_map 1 set pfs $pfs" \
+        "$CFG/$n.cfg" >"$RUN_DIR/$n-$name.cfg"
+    else
+      cp "$CFG/$n.cfg" "$RUN_DIR/$n-$name.cfg"
+    fi
+    : >"$RUN_DIR/$n.log"
+  done
+  check "$rekeyer starts with 22 s / 20 s lifetimes" gw_start "$rekeyer" "$(gw_ns "$rekeyer")" \
+    "$RUN_DIR/$rekeyer-$name.cfg" --debug-protocol 127 --ike-lifetime 22 --ipsec-lifetime 20
+  check "$other starts with the configured lifetimes" gw_start "$other" "$(gw_ns "$other")" \
+    "$RUN_DIR/$other-$name.cfg" --debug-protocol 127
+  # Both host pairs bring up their CHILD SA; ASA1 initiates.
+  check "the tunnel comes up (both host pairs)" \
+    test "$(ping_from 192.168.1.1 192.168.2.99 2 2>/dev/null | grep -c ' 0% packet loss')$(ping_from 192.168.1.12 192.168.2.99 2 2>/dev/null | grep -c ' 0% packet loss')" = 11
+  local spi0
+  spi0=$(esp_spis asa1 in)
+  ping_start "$NS_H1" 192.168.1.1 192.168.2.99 "$PING_SECONDS"
+  ping_wait
+  local res
+  res=$(ping_result)
+  echo "     | ping (transmitted received): $res"
+  check "ping every 100 ms for ${PING_SECONDS} s: every echo answered ($res; lost icmp_seq: $(ping_lost_seqs))" \
+    test -n "$res" -a "${res% *}" = "${res#* }" -a "${res% *}" -ge $((PING_SECONDS * 10 - 5))
+  check "$rekeyer's log: at least three IKE SA rekeys it started ($(log_count "$rekeyer" 'Rekeying the IKE SA'))" \
+    test "$(log_count "$rekeyer" 'Rekeying the IKE SA')" -ge 3
+  check "$rekeyer's log: at least six CHILD SA rekeys it started, three per host pair ($(log_count "$rekeyer" 'Rekeying CHILD SA'))" \
+    test "$(log_count "$rekeyer" 'Rekeying CHILD SA')" -ge 6
+  check "$other's log: at least three IKE SA rekeys answered ($(log_count "$other" 'IKE SA rekeyed: new SPIs'))" \
+    test "$(log_count "$other" 'IKE SA rekeyed: new SPIs')" -ge 3
+  check "$other never started a rekey (its lifetimes are long)" \
+    test "$(log_count "$other" 'Rekeying')" = 0
+  one_ike() { test "$(ike_count asa1) $(ike_count asa2)" = "1 1"; }
+  two_pairs() { test "$(child_pairs asa1) $(child_pairs asa2)" = "4 4"; }
+  check "one IKE SA left on each side (the old ones deleted)" wait_for 8 one_ike
+  check "two CHILD SA pairs left on each side" wait_for 8 two_pairs
+  check "ASA1's inbound SPIs are ASA2's outbound ones, and the other way round" \
+    test "$(esp_spis asa1 in)" = "$(esp_spis asa2 out)" -a "$(esp_spis asa2 in)" = "$(esp_spis asa1 out)"
+  check "the ESP SPIs changed ($spi0-> $(esp_spis asa1 in))" test "$(esp_spis asa1 in)" != "$spi0"
+  # The payload dumps (debug level 127) of received messages show each KE payload's group:
+  # group 14 only in CHILD exchanges with PFS (the IKE SA itself uses group 2). The side that
+  # answers the rekeys receives one KE per rekey request.
+  local ke14
+  ke14=$(log_count "$other" 'DH group: 14, Reserved')
+  if [ -n "$pfs" ]; then
+    check "PFS: $other received a group 14 KE in every CHILD rekey request ($ke14)" test "$ke14" -ge 6
+  else
+    check "no PFS: no group 14 KE payload in any exchange ($ke14)" test "$ke14" = 0
+  fi
+  check "no sanitizer report in the daemons' logs" \
+    test -z "$(grep -E 'ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:' "$RUN_DIR/asa1.log" "$RUN_DIR/asa2.log")"
+  if [[ " $FAILED_CASES " == *" $name "* ]]; then
+    for n in asa1 asa2; do
+      echo "--- $n: show crypto ikev2 sa / ipsec sa"
+      gw "$n" show crypto ikev2 sa
+      gw "$n" show crypto ipsec sa | grep -E 'spi: |ident'
+      echo "--- $n log, last 80 lines"
+      tail -n 80 "$RUN_DIR/$n.log"
+    done
+  fi
+  gw_stop asa1
+  gw_stop asa2
+}
+
+topo_up
+run_case a-asa1-rekeys-pfs asa1 group14
+run_case b-asa2-rekeys-nopfs asa2 ""
+check_summary
