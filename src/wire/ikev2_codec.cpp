@@ -719,6 +719,14 @@ std::expected<std::optional<Message>, DecodeError> FragmentReassembler::add(cons
                                limits_.max_fragments),
                    sk.offset + 6);
   }
+  // Every check on the fragment itself comes first: a refused fragment changes nothing.
+  if (num != 1 && sk.first_inner != PayloadType::NONE) {
+    return dropped("Next Payload set in a fragment other than the first", sk.offset);
+  }
+  if (num == 1 && sk.first_inner == PayloadType::NONE) {
+    return dropped("first fragment without a Next Payload", sk.offset);
+  }
+  bool restart = false;
   if (header_) {
     const Header& h = *header_;
     constexpr std::uint8_t kRole = kFlagInitiator | kFlagResponse;
@@ -728,22 +736,19 @@ std::expected<std::optional<Message>, DecodeError> FragmentReassembler::add(cons
       return dropped("fragment of another message", 0);
     }
     if (total < total_) return dropped("fewer total fragments than announced before", sk.offset + 6);
-    if (total > total_) {
-      // RFC 7383 2.6.1: the sender re-fragmented with a smaller size; start again.
-      reset();
-    }
+    // RFC 7383 2.6.1: more fragments than before means the sender re-fragmented with a
+    // smaller size; what is held is dropped once this fragment is known to be acceptable.
+    restart = total > total_;
+    if (!restart && parts_[num - 1]) return dropped("duplicate fragment", sk.offset + 4);
   }
+  if ((restart ? 0 : bytes_) + plaintext.size() > limits_.max_bytes) {
+    return dropped("reassembly exceeds the memory bound", sk.offset);
+  }
+  if (restart) reset();
   if (!header_) {
     header_ = outer.header;
     total_ = total;
     parts_.assign(total, std::nullopt);
-  }
-  if (parts_[num - 1]) return dropped("duplicate fragment", sk.offset + 4);
-  if (num != 1 && sk.first_inner != PayloadType::NONE) {
-    return dropped("Next Payload set in a fragment other than the first", sk.offset);
-  }
-  if (bytes_ + plaintext.size() > limits_.max_bytes) {
-    return dropped("reassembly exceeds the memory bound", sk.offset);
   }
   if (num == 1) first_inner_ = sk.first_inner;
   bytes_ += plaintext.size();
@@ -754,8 +759,9 @@ std::expected<std::optional<Message>, DecodeError> FragmentReassembler::add(cons
   Bytes whole;
   whole.reserve(bytes_);
   for (const auto& part : parts_) put_bytes(whole, *part);
-  Message m{*header_, {}, true, SkInfo{}};
-  m.sk = sk;
+  // The header and SkInfo of the fragment that completed the message, with fragment 1's
+  // Next Payload.
+  Message m{outer.header, {}, true, sk};
   m.sk.first_inner = first_inner_;
   PayloadType first = first_inner_;
   reset();

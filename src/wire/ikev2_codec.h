@@ -99,8 +99,9 @@ class FragmentReassembler {
   explicit FragmentReassembler(Limits limits) : limits_(limits) {}
 
   // `outer` is the decoded SKF datagram, `plaintext` what open_sk() returned for it. Returns the
-  // whole message (inner payloads parsed, header of the last fragment, sk of fragment 1) once
-  // every fragment is in, nullopt while some are missing, or an error for a refused fragment.
+  // whole message (inner payloads parsed; header and SkInfo of the fragment that completed it,
+  // with fragment 1's Next Payload) once every fragment is in, nullopt while some are missing,
+  // or an error for a refused fragment, which changes nothing held.
   std::expected<std::optional<Message>, DecodeError> add(const Message& outer, Bytes plaintext);
 
   void reset();

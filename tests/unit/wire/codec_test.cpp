@@ -407,6 +407,41 @@ TEST(Fragments, DuplicatesLossLimitsAndRestarts) {
   EXPECT_FALSE(re2.add(liar, plain(1)));
 }
 
+TEST(Fragments, ARefusedFragmentChangesNothingHeld) {
+  XorSk sk = XorSk::aes_cbc_sha1();
+  auto frags = *encode_fragments(big_auth(), sk, 1280);
+  ASSERT_GE(frags.size(), 3u);
+  auto msgs = decoded(frags);
+  auto plain = [&](std::size_t i) { return *open_sk(msgs[i], frags[i], sk); };
+  FragmentReassembler re;
+  ASSERT_TRUE(re.add(msgs[0], plain(0)));
+  ASSERT_TRUE(re.add(msgs[1], plain(1)));
+  // A re-fragmented (larger total) fragment that is itself bad must not discard the two held.
+  auto many = *encode_fragments(big_auth(), sk, 600);
+  Message bad = *decode(many[1]);
+  Bytes bad_plain = *open_sk(bad, many[1], sk);
+  bad.sk.first_inner = PayloadType::IDi;
+  EXPECT_EQ(re.add(bad, bad_plain).error().what, "Next Payload set in a fragment other than the first");
+  EXPECT_EQ(re.received(), 2u);
+  // Fragment 1 must name the first inner payload.
+  FragmentReassembler fresh;
+  Message nameless = msgs[0];
+  nameless.sk.first_inner = PayloadType::NONE;
+  EXPECT_EQ(fresh.add(nameless, plain(0)).error().what, "first fragment without a Next Payload");
+  EXPECT_EQ(fresh.received(), 0u);
+  // The rest completes the message, which carries the completing fragment's header.
+  std::optional<Message> done;
+  for (std::size_t i = 2; i < msgs.size(); ++i) {
+    auto r = re.add(msgs[i], plain(i));
+    ASSERT_TRUE(r);
+    if (*r) done = std::move(**r);
+  }
+  ASSERT_TRUE(done);
+  EXPECT_EQ(done->payloads, big_auth().payloads);
+  EXPECT_EQ(done->sk.fragment_number, msgs.back().sk.fragment_number);
+  EXPECT_EQ(done->sk.first_inner, msgs[0].sk.first_inner);
+}
+
 TEST(Fragments, SizesOutOfRange) {
   XorSk sk;
   EXPECT_FALSE(encode_fragments(big_auth(), sk, 36));
