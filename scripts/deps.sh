@@ -8,8 +8,9 @@ packages=(
   libssl-dev libfmt-dev libevent-dev libmnl-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   clang-16 libclang-rt-16-dev
-  iproute2 iputils-ping nftables procps psmisc tshark
+  iproute2 iputils-ping nftables procps psmisc tshark python3-scapy
   strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-standard-plugins libstrongswan-extra-plugins
+  qemu-system-x86 xz-utils zstd
 )
 if [ "${IKEGATE_DEPS_EXTRA:-}" != "" ]; then
   read -r -a extra <<<"$IKEGATE_DEPS_EXTRA"

@@ -176,6 +176,7 @@ class Gateway final : public ikev2::Host {
     if (auto r = engine_->install_policies(); !r) return error("cannot install crypto map policies: " + r.error().message);
 
     interpreter_ = std::make_unique<cli::CommandInterpreter>(policy_->personality, policy_, actions());
+    personality_ = policy_->personality;
     if (options_.debug_protocol || options_.debug_platform) {
       (void)interpreter_->execute(fmt::format("debug crypto ikev2 protocol {}", options_.debug_protocol));
       (void)interpreter_->execute(fmt::format("debug crypto ikev2 platform {}", options_.debug_platform));
@@ -309,7 +310,16 @@ class Gateway final : public ikev2::Host {
     policy_ = std::move(loaded->policy);
     engine_->set_policy(policy_, loop_.now());
     if (auto r = engine_->install_policies(); !r) return r;
-    interpreter_ = std::make_unique<cli::CommandInterpreter>(policy_->personality, policy_, actions());
+    // `config reload` runs inside the interpreter: replacing it here would destroy the object
+    // whose command is executing (and drop the debug levels). Same personality: keep it.
+    if (interpreter_ && policy_->personality == personality_) {
+      interpreter_->set_policy(policy_);
+    } else {
+      personality_ = policy_->personality;
+      loop_.post([this] {
+        interpreter_ = std::make_unique<cli::CommandInterpreter>(policy_->personality, policy_, actions());
+      });
+    }
     log("configuration reloaded");
     arm();
     return {};
@@ -340,6 +350,7 @@ class Gateway final : public ikev2::Host {
   std::unique_ptr<WorkerPool> pool_;  // after engine_: its completions call into the engine
   std::unique_ptr<cli::DebugRenderer> renderer_;
   std::unique_ptr<cli::CommandInterpreter> interpreter_;
+  policy::Personality personality_ = policy::Personality::Asa;  // the interpreter's
   std::unique_ptr<ControlServer> control_;
   std::unique_ptr<Timer> timer_;
   EventLoop::Handle dp_watch_, sig_term_, sig_int_, sig_hup_;
