@@ -48,3 +48,22 @@ check_summary() {
   echo "all checks passed ($PASSES)"
   return 0
 }
+
+# elapsed_until SECONDS command...: polls every 0.2 s; prints the seconds (one decimal) it took
+# until the command succeeded, or nothing if it did not within SECONDS.
+elapsed_until() {
+  local limit=$1 start=$EPOCHREALTIME
+  shift
+  local i
+  for i in $(seq $((limit * 5))); do
+    if "$@"; then
+      awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f\n", b - a }'
+      return 0
+    fi
+    sleep 0.2
+  done
+  return 1
+}
+
+# between VALUE LOW HIGH: LOW <= VALUE <= HIGH (decimals allowed); false for an empty VALUE.
+between() { [ -n "$1" ] && awk -v v="$1" -v l="$2" -v h="$3" 'BEGIN { exit !(v >= l && v <= h) }'; }
