@@ -227,13 +227,26 @@ struct Engine::Impl {
     host.trace(ev);
   }
 
-  void packet(const IkeSa* sa, const Message& m, bool sent, const Endpoint& local, const Endpoint& remote) {
+  // `encoded_size`: a sent encrypted message's size on the wire, which the dump prints as its
+  // header and ENCR payload lengths (the Message itself only knows them once decoded).
+  void packet(const IkeSa* sa, const Message& m, bool sent, const Endpoint& local, const Endpoint& remote,
+              std::size_t encoded_size = 0) {
     if (!host.tracing(Facility::Protocol, 4) && !host.tracing(Facility::Platform, 4)) return;
     TraceEvent ev;
     ev.kind = TraceEvent::Kind::Packet;
     ev.level = 4;
     ev.sa_id = sa ? sa->id : 0;
-    ev.message = &m;
+    Message shown;
+    if (sent && m.encrypted && encoded_size > wire::kHeaderSize) {
+      shown.header = m.header;
+      shown.header.length = static_cast<std::uint32_t>(encoded_size);
+      shown.encrypted = true;
+      shown.sk.length = static_cast<std::uint16_t>(encoded_size - wire::kHeaderSize);
+      shown.sk.first_inner = m.payloads.empty() ? PayloadType::NONE : m.payloads.front().type;
+      ev.message = &shown;
+    } else {
+      ev.message = &m;
+    }
     ev.sent = sent;
     ev.local = local;
     ev.remote = remote;
@@ -370,9 +383,10 @@ struct Engine::Impl {
 
   // The datagrams that carry `m`: one, or with RFC 7383 fragmentation negotiated and the
   // message larger than the MTU allows, its SKF fragments (never IKE_SA_INIT, 2.5).
-  Result<std::vector<Bytes>> datagrams_for(IkeSa& sa, const Message& m) {
+  Result<std::vector<Bytes>> datagrams_for(IkeSa& sa, const Message& m, std::size_t& whole_size) {
     auto whole = encode(sa, m);
     if (!whole) return std::unexpected(whole.error());
+    whole_size = whole->size();
     if (!m.encrypted || !sa.peer_fragmentation || !sa.protect_out) return std::vector<Bytes>{std::move(*whole)};
     // RFC 7383 2.5.1: the MTU covers the IP and UDP headers and the non-ESP marker.
     std::size_t overhead = (sa.remote.address.is_v4() ? 20 : 40) + 8 + (sa.use_natt_port ? 4 : 0);
@@ -388,12 +402,13 @@ struct Engine::Impl {
 
   bool send_request(IkeSa& sa, Message m, Task task, TimePoint now) {
     m.header.message_id = sa.next_request_mid;
-    auto datagrams = datagrams_for(sa, m);
+    std::size_t size = 0;
+    auto datagrams = datagrams_for(sa, m, size);
     if (!datagrams) {
       note(&sa, Facility::Protocol, 1, "Failed to build message: " + datagrams.error().message);
       return false;
     }
-    packet(&sa, m, true, local_for(sa), sa.remote);
+    packet(&sa, m, true, local_for(sa), sa.remote, size);
     OutstandingRequest r;
     r.message_id = sa.next_request_mid;
     r.exchange = m.header.exchange;
@@ -412,12 +427,13 @@ struct Engine::Impl {
   }
 
   void send_response(IkeSa& sa, Message m) {
-    auto datagrams = datagrams_for(sa, m);
+    std::size_t size = 0;
+    auto datagrams = datagrams_for(sa, m, size);
     if (!datagrams) {
       note(&sa, Facility::Protocol, 1, "Failed to build response: " + datagrams.error().message);
       return;
     }
-    packet(&sa, m, true, local_for(sa), sa.remote);
+    packet(&sa, m, true, local_for(sa), sa.remote, size);
     transmit(sa, *datagrams);
     sa.last_response_mid = m.header.message_id;
     sa.last_response = std::move(*datagrams);
@@ -2331,7 +2347,7 @@ std::size_t Engine::clear_ike_sas(std::optional<IpAddress> peer, TimePoint now) 
       d.protocol = ProtocolId::IKE;
       m.payloads.push_back(make(PayloadType::DELETE, std::move(d)));
       if (auto bytes = impl_->encode(*sa, m)) {
-        impl_->packet(sa, m, true, impl_->local_for(*sa), sa->remote);
+        impl_->packet(sa, m, true, impl_->local_for(*sa), sa->remote, bytes->size());
         impl_->transmit(*sa, *bytes);
       }
     }

@@ -106,7 +106,11 @@ struct Node : ikev2::Host {
     EXPECT_TRUE(engine->install_policies());
   }
   void send(const Endpoint& local, const Endpoint& remote, ByteView datagram) override;
+  std::vector<std::size_t> sent_sizes;
+  std::vector<std::pair<std::uint32_t, std::uint16_t>> traced_encrypted;  // header, ENCR length
   void trace_event(const ikev2::TraceEvent& e) {
+    if (e.kind == ikev2::TraceEvent::Kind::Packet && e.sent && e.message->encrypted)
+      traced_encrypted.emplace_back(e.message->header.length, e.message->sk.length);
     if (e.kind == ikev2::TraceEvent::Kind::SmTrace)
       lines.push_back(std::string(e.state) + " " + std::string(e.event));
     else if (e.kind == ikev2::TraceEvent::Kind::Note)
@@ -202,6 +206,7 @@ bool Node::offload(std::function<void()> work, std::function<void()> done) {
 }
 
 void Node::send(const Endpoint& local, const Endpoint& remote, ByteView datagram) {
+  sent_sizes.push_back(datagram.size());
   net->in_flight.push_back({local, remote, Bytes(datagram.begin(), datagram.end())});
 }
 
@@ -786,4 +791,19 @@ TEST(Ikev2Sim, FragmentationIsUsedOnlyWhenBothEndsOfferIt) {
   EXPECT_EQ(p.a.engine->stats().fragments_sent, 0u);
   EXPECT_FALSE(p.a.traced("Fragmentation is enabled"));
   EXPECT_FALSE(p.a.engine->snapshot(p.net.now).at(0).fragmentation);
+}
+
+TEST(Ikev2Sim, SentEncryptedMessagesAreTracedWithTheirLengthsOnTheWire) {
+  // The seed's "Message id: 0x6, length: 180 / ENCR ... length: 152" for messages we send.
+  Pair p;
+  p.a.dp.send(icmp_packet("192.168.1.1", "192.168.2.99", 1));
+  p.a.dp.send(icmp_packet("192.168.1.12", "192.168.2.99", 1));
+  p.net.run_for(5s);
+  for (Node* n : {&p.a, &p.b}) {
+    ASSERT_GE(n->traced_encrypted.size(), 2u) << n->name;  // IKE_AUTH and CREATE_CHILD_SA
+    for (auto [length, encr] : n->traced_encrypted) {
+      EXPECT_NE(std::find(n->sent_sizes.begin(), n->sent_sizes.end(), length), n->sent_sizes.end()) << length;
+      EXPECT_EQ(encr, length - wire::kHeaderSize);
+    }
+  }
 }
