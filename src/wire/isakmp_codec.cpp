@@ -204,7 +204,7 @@ class Cursor {
   std::size_t pos_ = 0;
 };
 
-std::expected<std::vector<Attribute>, DecodeError> decode_attributes(Cursor& c, NotifyType notify) {
+std::expected<std::vector<Attribute>, DecodeError> read_attributes(Cursor& c, NotifyType notify) {
   std::vector<Attribute> out;
   while (c.left() > 0) {
     std::size_t at = c.at();
@@ -288,7 +288,7 @@ std::expected<SaPayload, DecodeError> decode_sa(Cursor c) {
       tr.number = tc.u8();
       tr.id = tc.u8();
       tc.u16();
-      auto attrs = decode_attributes(tc, NotifyType::BAD_PROPOSAL_SYNTAX);
+      auto attrs = read_attributes(tc, NotifyType::BAD_PROPOSAL_SYNTAX);
       if (!attrs) return std::unexpected(attrs.error());
       tr.attributes = std::move(*attrs);
       p.transforms.push_back(std::move(tr));
@@ -395,7 +395,7 @@ BodyResult decode_body(PayloadType type, Cursor c) {
       a.type = static_cast<CfgType>(c.u8());
       c.u8();
       a.identifier = c.u16();
-      auto attrs = decode_attributes(c, NotifyType::PAYLOAD_MALFORMED);
+      auto attrs = read_attributes(c, NotifyType::PAYLOAD_MALFORMED);
       if (!attrs) return std::unexpected(attrs.error());
       a.attributes = std::move(*attrs);
       return a;
@@ -516,6 +516,17 @@ Result<Bytes> encode(const Message& m, std::size_t block_size, const EncryptFn& 
   put_bytes(out, *chain);
   if (m.encrypted && !encrypt(MutableByteView(out).subspan(body))) return fail("encryption failed");
   return out;
+}
+
+Result<Bytes> encode_attributes(const std::vector<Attribute>& attributes) {
+  Bytes out;
+  if (auto r = put_attributes(out, attributes); !r) return std::unexpected(r.error());
+  return out;
+}
+
+std::expected<std::vector<Attribute>, DecodeError> decode_attributes(ByteView data) {
+  Cursor c(data, 0);
+  return read_attributes(c, NotifyType::PAYLOAD_MALFORMED);
 }
 
 std::optional<Header> peek_header(ByteView datagram) {

@@ -51,6 +51,11 @@ Result<Bytes> encode_payloads(const std::vector<Payload>& payloads);
 // The body of one payload without its generic header: SAi_b and IDii_b of RFC 2409 5.
 Result<Bytes> encode_body(const Payload& p);
 
+// A bare list of data attributes (RFC 2408 3.3), as the RESPONDER-LIFETIME notification carries
+// them (RFC 2407 4.6.3.1).
+Result<Bytes> encode_attributes(const std::vector<Attribute>& attributes);
+std::expected<std::vector<Attribute>, DecodeError> decode_attributes(ByteView data);
+
 // The header alone; nullopt if fewer than 28 octets.
 std::optional<Header> peek_header(ByteView datagram);
 
