@@ -1686,6 +1686,7 @@ struct Engine::Impl {
     for (auto& c : old.children) fresh.children.push_back(std::move(c));
     old.children.clear();
     old.replaced = true;
+    old.successor = fresh.local_spi();
     std::deque<Task> keep;
     for (auto& t : old.queue) {
       bool child_work = t.kind == TaskKind::CreateChild || t.kind == TaskKind::RekeyChild || t.kind == TaskKind::DeleteChild;
@@ -1923,7 +1924,12 @@ struct Engine::Impl {
         destroy(sa, "deleted");
         return;
       case TaskKind::DeleteChild:
-        if (ChildSa* c = sa.child_by_spi_in(t.spi_in)) remove_child(sa, *c);
+        if (ChildSa* c = sa.child_by_spi_in(t.spi_in)) {
+          remove_child(sa, *c);
+        } else if (IkeSa* next = sa.replaced ? find_sa(sa.successor) : nullptr) {
+          // The IKE SA was rekeyed while our Delete was in flight: the child moved on.
+          if (ChildSa* moved = next->child_by_spi_in(t.spi_in)) remove_child(*next, *moved);
+        }
         break;
       case TaskKind::Dpd:
         note(&sa, Facility::Protocol, 5, "Received DPD response");
@@ -2021,11 +2027,18 @@ struct Engine::Impl {
     if (!response) {
       sa->expected_peer_mid = h.message_id + 1;
       switch (h.exchange) {
+        // Every request gets an answer (RFC 7296 2.1), also one that comes in the wrong state.
         case ExchangeType::IKE_AUTH:
-          if (sa->state == IkeState::R_WAIT_AUTH) handle_auth_request(*sa, msg, now);
+          if (sa->state == IkeState::R_WAIT_AUTH)
+            handle_auth_request(*sa, msg, now);
+          else
+            refuse_request(*sa, h, NotifyType::INVALID_SYNTAX, "IKE_AUTH on an established IKE SA");
           return;
         case ExchangeType::CREATE_CHILD_SA:
-          if (sa->state == IkeState::READY) handle_create_child_request(*sa, msg, now);
+          if (sa->state == IkeState::READY)
+            handle_create_child_request(*sa, msg, now);
+          else  // RFC 7296 2.25: the IKE SA is being deleted
+            refuse_request(*sa, h, NotifyType::TEMPORARY_FAILURE, "CREATE_CHILD_SA while the IKE SA is being deleted");
           return;
         case ExchangeType::INFORMATIONAL:
           handle_informational_request(*sa, msg);
@@ -2064,6 +2077,13 @@ struct Engine::Impl {
       run_queue(*still, now);
       reschedule(*still);
     }
+  }
+
+  void refuse_request(IkeSa& sa, const wire::Header& h, NotifyType why, std::string_view what) {
+    note(&sa, Facility::Protocol, 2, fmt::format("{}: answered {}", what, notify_name(why)));
+    Message r = new_message(sa, h.exchange, true, h.message_id);
+    r.payloads.push_back(notify(why));
+    send_response(sa, std::move(r));
   }
 
   // RFC 7383 2.6: each fragment is authenticated on its own, then joined. The message ID was

@@ -118,6 +118,7 @@ struct IkeSa {
   bool peer_fragmentation = false;
   bool rekeying = false;  // a rekey of this IKE SA is under way or done (RFC 7296 2.18)
   bool replaced = false;  // a new IKE SA took over its CHILD SAs
+  std::uint64_t successor = 0;  // then: that IKE SA's local SPI
   // Simultaneous IKE SA rekeying (RFC 7296 2.8.2): the IKE SA we created answering the peer's
   // rekey while ours was in flight, and the lower of that exchange's nonces.
   std::uint64_t peer_rekey_spi = 0;

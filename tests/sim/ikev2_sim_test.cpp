@@ -807,3 +807,26 @@ TEST(Ikev2Sim, SentEncryptedMessagesAreTracedWithTheirLengthsOnTheWire) {
     }
   }
 }
+
+TEST(Ikev2Sim, ACreateChildSaRequestWhileTheIkeSaIsBeingDeletedIsAnsweredTemporaryFailure) {
+  Pair p;
+  p.a.dp.send(icmp_packet("192.168.1.1", "192.168.2.99", 1));
+  p.net.run_for(5s);
+  // A's crypto map entry goes away: A deletes the IKE SA, but its Delete never reaches B.
+  p.net.drop = [&](const Datagram& d) {
+    return d.from.address == p.a.address && d.bytes.size() > 19 &&
+           d.bytes[18] == static_cast<std::uint8_t>(wire::ExchangeType::INFORMATIONAL) &&
+           !(d.bytes[19] & wire::kFlagResponse);
+  };
+  auto other = make_policy(kAsa1, "cisco123", "cisco123");
+  other->map_entries[0].map = "another_map";
+  p.a.engine->set_policy(other, p.net.now);
+  p.net.run_for(100ms);
+  ASSERT_EQ(p.a.engine->snapshot(p.net.now).at(0).status, "DELETE");
+  // B asks for a second CHILD SA on the SA A is closing: A must answer, not go silent.
+  p.b.dp.send(icmp_packet("192.168.2.99", "192.168.1.12", 1));
+  p.net.run_for(1s);
+  EXPECT_TRUE(p.a.traced("CREATE_CHILD_SA while the IKE SA is being deleted: answered TEMPORARY_FAILURE"));
+  EXPECT_TRUE(p.b.traced("failed: TEMPORARY_FAILURE"));
+  EXPECT_EQ(p.b.engine->stats().retransmits, 0u);
+}
