@@ -1390,7 +1390,11 @@ struct Engine::Impl {
 
     // The inbound SA goes in now, so that the initiator's first packets after QM2 arrive.
     auto child = make_child(sa, q, g_qm ? &*g_qm : nullptr, false, now);
-    if (!child) return;
+    if (!child) {
+      // The data plane refused the SA (e.g. a cipher it lacks): the initiator hears it at once.
+      send_informational(sa, {is::make(is::NotifyPayload{is::kDoiIpsec, is::ProtocolId::ESP, {}, is::NotifyType::NO_PROPOSAL_CHOSEN, {}})});
+      return;
+    }
     q.child = *child;
     q.state = Quick::St::R_QM2;
     std::uint32_t mid = q.mid;
