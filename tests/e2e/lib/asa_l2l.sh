@@ -9,6 +9,7 @@
 # created is removed.
 
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+source "$E2E_DIR/lib/proc.sh"
 # ikegate refuses a configuration with keys that other users can read: what a run writes
 # (edited copies of the configurations, logs) is for root only.
 umask 077
@@ -90,14 +91,7 @@ gw_ns() {
 gw_stop() {
   local name=$1 sig=${2:-TERM} pid=${GW_PID[$1]:-}
   [ -n "$pid" ] || return 0
-  kill -"$sig" "$pid" 2>/dev/null
-  local i
-  for i in $(seq 100); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null
-  wait "$pid" 2>/dev/null
+  stop_pid "$pid" "$sig"
   unset "GW_PID[$name]"
   return 0
 }

@@ -47,15 +47,7 @@ cap_start() {
 }
 
 cap_stop() {
-  [ -n "$CAP_PID" ] || return 0
-  kill -INT "$CAP_PID" 2>/dev/null
-  local i
-  for i in $(seq 50); do
-    kill -0 "$CAP_PID" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "$CAP_PID" 2>/dev/null
-  wait "$CAP_PID" 2>/dev/null
+  stop_pid "$CAP_PID" INT 50
   CAP_PID=""
 }
 

@@ -23,6 +23,7 @@
 # kernel-netlink. The route it installs takes its source address from the local traffic
 # selector, so the gateway must own an address inside its local subnet.
 
+source "$(dirname "${BASH_SOURCE[0]}")/../../e2e/lib/proc.sh"
 SW_CHARON=${SW_CHARON:-/usr/lib/ipsec/charon}
 SW_SWANCTL=${SW_SWANCTL:-swanctl}
 declare -A SW_PID=() SW_DIR=()
@@ -124,14 +125,7 @@ sw_list_sas() { sw "$1" --list-sas; }
 sw_stop() {
   local name=$1 pid=${SW_PID[$1]:-}
   [ -n "$pid" ] || return 0
-  kill -TERM "$pid" 2>/dev/null
-  local i
-  for i in $(seq 100); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null
-  wait "$pid" 2>/dev/null
+  stop_pid "$pid" TERM
   unset "SW_PID[$name]"
   return 0
 }
