@@ -1707,7 +1707,18 @@ struct Engine::Impl {
     const is::Header& h = m->header;
     Isakmp* sa = find(h.cookie_i, h.cookie_r);
     if (!sa) {
-      if (h.exchange == is::ExchangeType::MAIN && h.cookie_r == 0 && !m->encrypted) return on_mm1(local, remote, *m, now);
+      if (h.exchange == is::ExchangeType::MAIN && h.cookie_r == 0 && !m->encrypted) {
+        // A repeated Main Mode 1 (our MM2 was lost): answer it again, create nothing.
+        if (auto it = sas.find(h.cookie_i); it != sas.end()) {
+          Isakmp& r = *it->second;
+          if (!r.initiator && r.state == P1State::R_MM2 && r.out && r.remote == remote) {
+            ++stats.duplicates;
+            host.send(r.out->local, r.out->remote, r.out->datagram);
+          }
+          return;
+        }
+        return on_mm1(local, remote, *m, now);
+      }
       ++stats.unknown_cookies;
       note(nullptr, 5, fmt::format("IP = {}, message for unknown cookies dropped", remote.address.to_string()));
       return;
@@ -1744,11 +1755,11 @@ struct Engine::Impl {
     auto remember = [&] { sa.last_rx = Bytes(data.begin(), data.end()); };
     if (!m.encrypted) {
       packet(sa, false, m, data.size());
+      // A message that does not carry what the state expects (a duplicated MM2 while MM3 is
+      // out) is dropped by on_mm2/on_mm4 and leaves the retransmission of ours running.
       if (sa.initiator && sa.state == P1State::I_MM1) {
-        sa.out.reset();
         on_mm2(sa, m, now);
       } else if (sa.initiator && sa.state == P1State::I_MM3) {
-        sa.out.reset();
         on_mm4(sa, m, now);
       } else if (!sa.initiator && sa.state == P1State::R_MM2) {
         remember();

@@ -349,6 +349,54 @@ TEST_F(Pair, EstablishesThroughLossByRetransmission) {
   EXPECT_GE(delivered_to_b(), 1u);
 }
 
+TEST_F(Pair, EveryLostMainModeAnswerIsRecovered) {
+  // Lose the responder's MM2, MM4 and MM6 once each: the initiator's repeats are answered
+  // from the responder's stored reply, never processed twice.
+  build();
+  int from_b = 0;
+  link.lose = [&](const Packet& p) {
+    auto h = wire::isakmp::peek_header(p.bytes);
+    if (!h || h->exchange != wire::isakmp::ExchangeType::MAIN || p.from.address != ip("192.168.1.2")) return false;
+    ++from_b;
+    return from_b == 1 || from_b == 3 || from_b == 5;
+  };
+  ping(1);
+  link.run(60s);
+  EXPECT_EQ(a->established(), 1u);
+  EXPECT_EQ(b->established(), 1u);
+  EXPECT_EQ(b->snap().isakmp.size(), 1u) << "the repeated MM1 created no second SA";
+  EXPECT_EQ(b->engine->stats().duplicates, 3u);
+  EXPECT_EQ(a->engine->stats().retransmits, 3u);
+  EXPECT_EQ(a->snap().ipsec.size(), 1u);
+}
+
+TEST_F(Pair, DuplicatedDatagramsChangeNothing) {
+  build();
+  std::deque<Packet> copies;
+  link.lose = [&](const Packet& p) {
+    copies.push_back(p);  // every datagram arrives twice
+    return false;
+  };
+  ping(1);
+  for (int i = 0; i < 20; ++i) {
+    link.run(100ms);
+    auto again = std::move(copies);
+    copies.clear();
+    auto saved = std::move(link.lose);
+    for (auto& p : again) link.queue.push_back(p);
+    link.flush();
+    link.lose = std::move(saved);
+  }
+  link.lose = nullptr;
+  EXPECT_EQ(a->established(), 1u);
+  EXPECT_EQ(b->established(), 1u);
+  EXPECT_EQ(a->snap().ipsec.size(), 1u);
+  EXPECT_EQ(b->snap().ipsec.size(), 1u);
+  EXPECT_GT(b->engine->stats().duplicates, 0u);
+  EXPECT_EQ(ping(2), dataplane::FakeDataPlane::SendOutcome::Sent);
+  EXPECT_EQ(delivered_to_b(), 2u);
+}
+
 TEST_F(Pair, LostQuickMode3IsRecoveredByTheResponderRetransmitting) {
   build();
   bool dropped = false;
