@@ -292,6 +292,7 @@ struct Engine::Impl {
   // replaced, else one we are negotiating ourselves. A half-open responder SA never qualifies
   // (anyone can create one with a spoofed IKE_SA_INIT).
   IkeSa* find_sa_for_child(const IpAddress& peer) {
+    if (!options.share_ike_sa) return nullptr;
     IkeSa* negotiating = nullptr;
     for (auto& [spi, sa] : sas) {
       if (sa->remote.address != peer) continue;

@@ -52,6 +52,9 @@ struct EngineOptions {
   Duration half_open_timeout = std::chrono::seconds(30);
   double rekey_fraction = 0.9;  // rekey at this fraction of a lifetime
   Duration nat_keepalive = std::chrono::seconds(20);  // Cisco's default NAT-T keepalive
+  // false: every initiated CHILD SA gets an IKE SA of its own instead of riding on an existing
+  // IKE SA to the same peer (the load generator opens one IKE SA per crypto map entry).
+  bool share_ike_sa = true;
 };
 
 // A snapshot for `show` (cli/ maps it to its view model).

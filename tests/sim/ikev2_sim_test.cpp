@@ -830,3 +830,60 @@ TEST(Ikev2Sim, ACreateChildSaRequestWhileTheIkeSaIsBeingDeletedIsAnsweredTempora
   EXPECT_TRUE(p.b.traced("failed: TEMPORARY_FAILURE"));
   EXPECT_EQ(p.b.engine->stats().retransmits, 0u);
 }
+
+// EngineOptions::share_ike_sa = false (the load generator): a second crypto ACL line gets an IKE
+// SA of its own, and that IKE_AUTH carries no INITIAL_CONTACT (the responder would otherwise drop
+// the first IKE SA, RFC 7296 2.4), so both stay up on both sides.
+TEST(Ikev2Sim, UnsharedIkeSaGivesEveryChildItsOwnIkeSaWithoutInitialContact) {
+  Pair p;
+  ikev2::EngineOptions o;
+  o.share_ike_sa = false;
+  p.a.engine.reset();
+  p.a.engine = std::make_unique<ikev2::Engine>(p.a.policy, p.a.dp, p.a.random, p.a, o);
+  ASSERT_TRUE(p.a.engine->initiate("outside_map", 1, 0, p.net.now));
+  p.net.run_for(5s);
+  ASSERT_EQ(p.a.engine->ike_sa_count(), 1u);
+  ASSERT_TRUE(p.a.engine->initiate("outside_map", 1, 1, p.net.now));
+  p.net.run_for(5s);
+  auto sa_a = p.a.engine->snapshot(p.net.now);
+  auto sa_b = p.b.engine->snapshot(p.net.now);
+  ASSERT_EQ(sa_a.size(), 2u);
+  ASSERT_EQ(sa_b.size(), 2u);
+  for (const auto& s : sa_a) {
+    EXPECT_EQ(s.status, "READY");
+    EXPECT_EQ(s.children.size(), 1u);
+  }
+  for (const auto& s : sa_b) {
+    EXPECT_EQ(s.status, "READY");
+    EXPECT_EQ(s.children.size(), 1u);
+  }
+  EXPECT_NE(sa_a[0].spi_local, sa_a[1].spi_local);
+  EXPECT_FALSE(p.b.traced("INITIAL_CONTACT from the peer"));
+  EXPECT_FALSE(p.a.traced("CHILD_I_IPSEC EV_BLD_MSG"));  // no CREATE_CHILD_SA was needed
+  // The default shares: a third line rides on an existing IKE SA.
+  Pair q;
+  ASSERT_TRUE(q.a.engine->initiate("outside_map", 1, 0, q.net.now));
+  q.net.run_for(5s);
+  ASSERT_TRUE(q.a.engine->initiate("outside_map", 1, 1, q.net.now));
+  q.net.run_for(5s);
+  EXPECT_EQ(q.a.engine->ike_sa_count(), 1u);
+  EXPECT_EQ(q.a.children(), 2u);
+}
+
+TEST(Ikev2Sim, AVolumeLifetimeRekeysTheChildSaBeforeItsHardLimit) {
+  // `set security-association lifetime kilobytes 2`: soft at 90% of 2048 octets of traffic.
+  auto pa = make_policy(kAsa1, "cisco123", "cisco123");
+  auto pb = make_policy(kAsa2, "cisco123", "cisco123");
+  pa->map_entries[0].lifetime_kilobytes = 2;
+  Pair p(pa, pb);
+  p.a.dp.send(icmp_packet("192.168.1.1", "192.168.2.99", 1));
+  p.net.run_for(2s);
+  auto first = p.a.engine->snapshot(p.net.now).at(0).children.at(0).spi_in;
+  auto t = ping_both_ways(p, 20s);  // 200 packets of 28 octets each way: several volume rekeys
+  EXPECT_EQ(t.delivered, t.sent);
+  EXPECT_EQ(t.sent, 400u);
+  EXPECT_TRUE(p.a.traced("Rekeying CHILD SA"));
+  expect_consistent_children(p, 1);
+  EXPECT_NE(p.a.engine->snapshot(p.net.now).at(0).children.at(0).spi_in, first);
+  EXPECT_EQ(p.a.engine->snapshot(p.net.now).at(0).children.at(0).lifetime_kb, 2u);
+}
