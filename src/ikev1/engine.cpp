@@ -974,7 +974,7 @@ struct Engine::Impl {
     return std::nullopt;
   }
 
-  void on_mm1(const Endpoint& local, const Endpoint& remote, const is::Message& m, TimePoint now) {
+  void on_mm1(const Endpoint& local, const Endpoint& remote, const is::Message& m, ByteView datagram, TimePoint now) {
     const auto* auth = peer_auth(remote.address);
     if (!auth || auth->local_psk.empty() || auth->local_psk_masked) {
       note(nullptr, 1, fmt::format("IP = {}, no pre-shared key or tunnel-group for the peer", remote.address.to_string()));
@@ -1007,7 +1007,14 @@ struct Engine::Impl {
     }
     note(sa.get(), 7, "Oakley proposal is acceptable");
     sa->suite = chosen->second;
-    sa->sa_i_body = *is::encode_body(is::Payload{is::PayloadType::SA, *saP});
+    // SAi_b is the SA body as it travelled (RFC 2409 5), not a re-encoding of what we parsed.
+    for (std::size_t i = 0; i < m.payloads.size(); ++i)
+      if (m.payloads[i].type == is::PayloadType::SA) {
+        const auto& sp = m.spans[i];
+        auto body = datagram.subspan(sp.offset + is::kGenericHeaderSize, sp.length - is::kGenericHeaderSize);
+        sa->sa_i_body.assign(body.begin(), body.end());
+        break;
+      }
     read_vendor_ids(*sa, m.payloads);
     is::Proposal reply = saP->proposals[0];
     reply.transforms = {saP->proposals[0].transforms[chosen->first]};
@@ -1717,7 +1724,7 @@ struct Engine::Impl {
           }
           return;
         }
-        return on_mm1(local, remote, *m, now);
+        return on_mm1(local, remote, *m, data, now);
       }
       ++stats.unknown_cookies;
       note(nullptr, 5, fmt::format("IP = {}, message for unknown cookies dropped", remote.address.to_string()));

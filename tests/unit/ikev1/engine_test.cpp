@@ -370,6 +370,28 @@ TEST_F(Pair, EveryLostMainModeAnswerIsRecovered) {
   EXPECT_EQ(a->snap().ipsec.size(), 1u);
 }
 
+TEST_F(Pair, ATamperedMainMode1FailsAuthentication) {
+  // HASH_I covers SAi_b as the responder received it (RFC 2409 5): octets changed on the way,
+  // even reserved ones a parser ignores, make the initiator's HASH_I fail at the responder.
+  build();
+  link.lose = [&](const Packet& p) {
+    auto h = wire::isakmp::peek_header(p.bytes);
+    if (h && h->exchange == wire::isakmp::ExchangeType::MAIN && h->cookie_r == 0 && p.bytes[16] == 1) {
+      auto& bytes = const_cast<Bytes&>(p.bytes);
+      bytes[28 + 1] = 0x5a;  // the SA payload's RESERVED octet
+      // the proposal's RESERVED octet, after the SA header (4), DOI and situation (8)
+      bytes[28 + 12 + 1] = 0xa5;
+    }
+    return false;
+  };
+  ping(1);
+  link.run(5s);
+  EXPECT_EQ(b->established(), 0u);
+  EXPECT_EQ(a->established(), 0u);
+  EXPECT_EQ(b->engine->stats().auth_failures, 1u);
+  EXPECT_TRUE(b->traced("Hash mismatch"));
+}
+
 TEST_F(Pair, DuplicatedDatagramsChangeNothing) {
   build();
   std::deque<Packet> copies;
