@@ -2,9 +2,9 @@
 # Rekeying under traffic against a real strongSwan (the ios-strongswan-ikev1-ikev2 pair): a
 # ping every 100 ms from 192.168.1.10 to 192.168.2.10 runs through the tunnel while the IKE SA
 # and the CHILD SA are rekeyed at least three times each, and not one echo may be lost.
-#   a. strongSwan rekeys (IKE rekey_time 20 s, CHILD rekey_time 16 s), PFS group 5 on both
+#   a. strongSwan rekeys (IKE rekey_time 15 s, CHILD rekey_time 12 s), PFS group 5 on both
 #      sides (CREATE_CHILD_SA with KE); ikegate is the responder of every rekey
-#   b. ikegate rekeys (IKE lifetime 22 s, IPsec lifetime 20 s: rekey at 90 %), no PFS;
+#   b. ikegate rekeys (IKE lifetime 16 s, IPsec lifetime 14 s: rekey at 90 %), no PFS;
 #      strongSwan never rekeys (rekey_time = 0), so ikegate initiates every rekey
 # After each run: how many rekeys strongSwan counted (its IKE and CHILD unique ids), one IKE SA
 # and one CHILD SA pair left on each side (the old ones deleted), and the same SPIs on both.
@@ -14,7 +14,7 @@ set -u
 PRELUDE_NEEDS=strongswan source "$(dirname "$0")/lib/prelude.sh"
 source tests/e2e/lib/rekey.sh
 trap 'ping_stop; topo_down' EXIT INT TERM
-PING_SECONDS=${PING_SECONDS:-66}
+PING_SECONDS=${PING_SECONDS:-48}
 
 GWNAME=r1
 r1() { gw "$GWNAME" "$@"; }
@@ -116,9 +116,9 @@ topo_up || { echo "FAIL: topology"; exit 1; }
 
 run_case a-strongswan-rekeys-pfs '/^ set transform-set TS/a\ set pfs group5' "" \
   ike=aes128-sha1-modp1536 esp=aes128-sha1-modp1536 \
-  ike_rekey=20s conn_extra="rand_time = 1s" child_rekey=16s child_life=30s child_extra="rand_time = 1s"
+  ike_rekey=15s conn_extra="rand_time = 1s" child_rekey=12s child_life=20s child_extra="rand_time = 1s"
 
-run_case b-ikegate-rekeys-nopfs "" "--ike-lifetime 22 --ipsec-lifetime 20" \
+run_case b-ikegate-rekeys-nopfs "" "--ike-lifetime 16 --ipsec-lifetime 14" \
   ike=aes128-sha1-modp1536 esp=aes128-sha1 ike_rekey=0 child_rekey=0 child_life=60m
 
 check_summary
