@@ -57,8 +57,8 @@ check "traffic brings a new tunnel up" test "$(ping_h "$NS_H1" 192.168.1.10 192.
 check "strongSwan: exactly one IKE SA, with new SPIs ($old -> $(sw_ike_spis))" \
   wait_for 5 eval 'sw_one_ike && [ "$(sw_ike_spis)" != "$old" ]'
 check "strongSwan: one CHILD SA (the stale one gone with its IKE SA)" test "$(sw_children)" = 1
-check "charon's log: the stale IKE SA was deleted" \
-  grep -q "deleting duplicate IKE_SA for peer\|INITIAL_CONTACT" "$SW/charon.log"
+check "charon's log: the stale IKE SA destroyed on INITIAL_CONTACT" \
+  grep -q "destroying duplicate IKE_SA for peer '172.16.10.1', received INITIAL_CONTACT" "$SW/charon.log"
 check "pings pass on the new SA" pings
 
 # (b) ikegate killed for good: strongSwan's DPD.
