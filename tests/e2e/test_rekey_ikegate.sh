@@ -2,7 +2,7 @@
 # Rekeying under traffic between two ikegate daemons (the seed's ASA1/ASA2 tunnel, two CHILD
 # SAs, one per host pair): a ping every 100 ms from 192.168.1.1 to 192.168.2.99 runs while the
 # IKE SA and both CHILD SAs are rekeyed at least three times each, and not one echo may be lost.
-#   a. ASA1 (the tunnel's initiator) rekeys: IKE lifetime 16 s, IPsec lifetime 14 s (rekey at
+#   a. ASA1 (the tunnel's initiator) rekeys: IKE lifetime 15 s, IPsec lifetime 13 s (rekey at
 #      90 %), `set pfs group14` on both maps, so every CHILD rekey carries a KE
 #   b. ASA2 (the tunnel's responder) rekeys, no PFS
 #   c. both sides with the same short lifetimes and PFS: whichever side comes due first rekeys,
@@ -18,7 +18,7 @@ source "$(dirname "$0")/lib/prelude.sh"
 source tests/e2e/lib/asa_l2l.sh
 source tests/e2e/lib/rekey.sh
 trap 'ping_stop; topo_down' EXIT INT TERM
-PING_SECONDS=${PING_SECONDS:-48}
+PING_SECONDS=${PING_SECONDS:-44}
 CFG=tests/e2e/configs
 
 ready() { gw "$1" show crypto ikev2 sa | grep -q READY; }
@@ -48,8 +48,8 @@ run_case() {
     fi
     : >"$RUN_DIR/$n.log"
   done
-  local short=(--ike-lifetime 16 --ipsec-lifetime 14)
-  check "$rekeyer starts with 16 s / 14 s lifetimes" gw_start "$rekeyer" "$(gw_ns "$rekeyer")" \
+  local short=(--ike-lifetime 15 --ipsec-lifetime 13)
+  check "$rekeyer starts with 15 s / 13 s lifetimes" gw_start "$rekeyer" "$(gw_ns "$rekeyer")" \
     "$RUN_DIR/$rekeyer-$name.cfg" --debug-protocol 127 "${short[@]}"
   if [ "$both" = 1 ]; then
     check "$other starts with the same lifetimes" gw_start "$other" "$(gw_ns "$other")" \

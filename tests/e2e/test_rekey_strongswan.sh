@@ -2,10 +2,11 @@
 # Rekeying under traffic against a real strongSwan (the ios-strongswan-ikev1-ikev2 pair): a
 # ping every 100 ms from 192.168.1.10 to 192.168.2.10 runs through the tunnel while the IKE SA
 # and the CHILD SA are rekeyed at least three times each, and not one echo may be lost.
-#   a. strongSwan rekeys (IKE rekey_time 15 s, CHILD rekey_time 12 s), PFS group 5 on both
+#   a. strongSwan rekeys (IKE rekey_time 14 s, CHILD rekey_time 11 s), PFS group 5 on both
 #      sides (CREATE_CHILD_SA with KE); ikegate is the responder of every rekey
-#   b. ikegate rekeys (IKE lifetime 16 s, IPsec lifetime 14 s: rekey at 90 %), no PFS;
+#   b. ikegate rekeys (IKE lifetime 15 s, IPsec lifetime 13 s: rekey at 90 %), no PFS;
 #      strongSwan never rekeys (rekey_time = 0), so ikegate initiates every rekey
+#   c. ikegate rekeys as in b, with `set pfs group14` (CREATE_CHILD_SA with KE from ikegate)
 # After each run: how many rekeys strongSwan counted (its IKE and CHILD unique ids), one IKE SA
 # and one CHILD SA pair left on each side (the old ones deleted), and the same SPIs on both.
 #
@@ -14,7 +15,7 @@ set -u
 PRELUDE_NEEDS=strongswan source "$(dirname "$0")/lib/prelude.sh"
 source tests/e2e/lib/rekey.sh
 trap 'ping_stop; topo_down' EXIT INT TERM
-PING_SECONDS=${PING_SECONDS:-48}
+PING_SECONDS=${PING_SECONDS:-44}
 
 GWNAME=r1
 r1() { gw "$GWNAME" "$@"; }
@@ -94,6 +95,10 @@ run_case() {
     test "$(r1_spis)" = "$(sw_spis)" -a "$(r1_spis)" != "$spi0"
   check "IKE SPIs changed and agree on both sides ($(r1_ike_spis))" \
     test "$(r1_ike_spis)" = "$(sw_ike_spis)" -a "$(r1_ike_spis)" != "$ike0"
+  if [[ " $* " == *" esp="*modp* ]]; then
+    check "PFS: strongSwan's current CHILD SA was keyed with a DH exchange (ESP:.../MODP_...)" \
+      contains "$(sw_list_sas sw)" "INSTALLED, TUNNEL-in-UDP, ESP:.*/MODP_"
+  fi
   check "ikegate's log: IKE SA rekeyed at least three times" \
     test "$(grep -c 'IKE SA rekeyed: new SPIs' "$GWLOG")" -ge 3
   check "charon's log: IKE_SA rekeyed at least three times" \
@@ -116,9 +121,12 @@ topo_up || { echo "FAIL: topology"; exit 1; }
 
 run_case a-strongswan-rekeys-pfs '/^ set transform-set TS/a\ set pfs group5' "" \
   ike=aes128-sha1-modp1536 esp=aes128-sha1-modp1536 \
-  ike_rekey=15s conn_extra="rand_time = 1s" child_rekey=12s child_life=20s child_extra="rand_time = 1s"
+  ike_rekey=14s conn_extra="rand_time = 1s" child_rekey=11s child_life=20s child_extra="rand_time = 1s"
 
-run_case b-ikegate-rekeys-nopfs "" "--ike-lifetime 16 --ipsec-lifetime 14" \
+run_case b-ikegate-rekeys-nopfs "" "--ike-lifetime 15 --ipsec-lifetime 13" \
   ike=aes128-sha1-modp1536 esp=aes128-sha1 ike_rekey=0 child_rekey=0 child_life=60m
+
+run_case c-ikegate-rekeys-pfs '/^ set transform-set TS/a\ set pfs group14' "--ike-lifetime 15 --ipsec-lifetime 13" \
+  ike=aes128-sha1-modp1536 esp=aes128-sha1-modp2048 ike_rekey=0 child_rekey=0 child_life=60m
 
 check_summary
