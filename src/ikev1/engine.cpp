@@ -361,7 +361,7 @@ Bytes last_block(ByteView datagram, std::size_t block) {
   return Bytes(datagram.end() - static_cast<std::ptrdiff_t>(block), datagram.end());
 }
 
-enum class P1State { I_MM1, I_MM3, I_MM5, R_MM2, R_MM4, COMPLETE };
+enum class P1State { I_MM1, I_MM3, I_MM5, R_MM2, R_MM4, I_AM1, R_AM2, COMPLETE };
 
 std::string_view ios_state(P1State s) {
   switch (s) {
@@ -370,6 +370,8 @@ std::string_view ios_state(P1State s) {
     case P1State::I_MM5: return "IKE_I_MM5";
     case P1State::R_MM2: return "IKE_R_MM2";
     case P1State::R_MM4: return "IKE_R_MM4";
+    case P1State::I_AM1: return "IKE_I_AM1";
+    case P1State::R_AM2: return "IKE_R_AM2";
     case P1State::COMPLETE: return "IKE_P1_COMPLETE";
   }
   return "";
@@ -383,6 +385,8 @@ std::string_view show_state(P1State s) {
     case P1State::I_MM3: return "MM_SA_SETUP";
     case P1State::R_MM4: return "MM_KEY_EXCH";
     case P1State::I_MM5: return "MM_KEY_EXCH";
+    case P1State::I_AM1: return "AG_INIT_EXCH";
+    case P1State::R_AM2: return "AG_INIT_EXCH";
     case P1State::COMPLETE: return "QM_IDLE";
   }
   return "";
@@ -438,6 +442,8 @@ struct Engine::Impl {
     P1Choice suite;
     std::vector<P1Choice> offered;  // initiator: what MM1 proposed
     Bytes sa_i_body;
+    Bytes id_i_body;  // Aggressive Mode: IDii_b from AM1, for HASH_I in AM3
+    bool aggressive = false;
     std::unique_ptr<crypto::KeyExchange> dh;
     Bytes g_xi, g_xr, ni, nr;
     std::optional<crypto::ikev1::Phase1Keys> keys;
@@ -707,6 +713,7 @@ struct Engine::Impl {
   // ---- Main Mode: initiator -------------------------------------------------------------------
 
   Isakmp* start_main_mode(const Endpoint& local, const Endpoint& remote, TimePoint now) {
+    if (options.aggressive) return start_aggressive(local, remote, now);
     const auto* auth = peer_auth(remote.address);
     if (!auth || auth->local_psk.empty() || auth->local_psk_masked) {
       note(nullptr, 1, fmt::format("IP = {}, no pre-shared key for the peer", remote.address.to_string()));
@@ -923,7 +930,8 @@ struct Engine::Impl {
 
   void phase1_complete(Isakmp& sa, ByteView last_datagram, TimePoint now) {
     sa.p1_last = last_block(last_datagram, block_size(sa));
-    state_change(sa, sa.initiator ? "IKE_I_MM6" : "IKE_R_MM5", ios_state(P1State::COMPLETE));
+    state_change(sa, sa.aggressive ? (sa.initiator ? "IKE_I_AM1" : "IKE_R_AM2") : (sa.initiator ? "IKE_I_MM6" : "IKE_R_MM5"),
+                 ios_state(P1State::COMPLETE));
     sa.state = P1State::COMPLETE;
     sa.established = sa.last_heard = now;
     auto life = sa.suite.lifetime.count() ? sa.suite.lifetime : std::chrono::seconds(86400);
@@ -1088,6 +1096,213 @@ struct Engine::Impl {
     for (auto& [id, c] : children)
       if (c.remote.address == sa.remote.address) gone.push_back(id);
     for (auto id : gone) remove_child(children.at(id), false);
+  }
+
+
+  // ---- Aggressive Mode (RFC 2409 5.4, pre-shared key) -----------------------------------------
+  //   AM1  HDR, SA, KE, Ni, IDii                       (one DH group: the KE goes out at once)
+  //   AM2  HDR, SA, KE, Nr, IDir, [NAT-D, NAT-D,] HASH_R
+  //   AM3  HDR*, HASH_I [, NAT-D, NAT-D]               (encrypted, IV = hash(g^xi | g^xr))
+
+  Bytes raw_body(const is::Message& m, ByteView data, is::PayloadType type) const {
+    for (std::size_t i = 0; i < m.payloads.size(); ++i)
+      if (m.payloads[i].type == type) {
+        auto b = data.subspan(m.spans[i].offset + is::kGenericHeaderSize, m.spans[i].length - is::kGenericHeaderSize);
+        return Bytes(b.begin(), b.end());
+      }
+    return {};
+  }
+
+  Isakmp* start_aggressive(const Endpoint& local, const Endpoint& remote, TimePoint now) {
+    const auto* auth = peer_auth(remote.address);
+    if (!auth || auth->local_psk.empty() || auth->local_psk_masked) {
+      note(nullptr, 1, fmt::format("IP = {}, no pre-shared key for the peer", remote.address.to_string()));
+      return nullptr;
+    }
+    auto all = local_p1();
+    if (all.empty() || sas.size() >= options.max_sas) return nullptr;
+    // The KE is sent before the group is agreed: only the first policy's group is offered.
+    std::vector<P1Choice> offers;
+    for (const auto& c : all)
+      if (c.group == all.front().group) offers.push_back(c);
+    auto sa = std::make_unique<Isakmp>();
+    do sa->cky_i = random.u64();
+    while (sa->cky_i == 0 || sas.contains(sa->cky_i));
+    sa->conn_id = next_conn_id++;
+    sa->initiator = true;
+    sa->aggressive = true;
+    sa->local = local;
+    sa->remote = remote;
+    sa->peer_name = auth->name;
+    sa->psk = auth->local_psk;
+    sa->created = sa->last_heard = now;
+    sa->offered = offers;
+    sa->suite.group = offers.front().group;
+    if (!make_dh_and_nonce(*sa)) return nullptr;
+    is::Proposal prop;
+    prop.protocol = is::ProtocolId::ISAKMP;
+    for (std::size_t i = 0; i < offers.size() && i < 255; ++i)
+      prop.transforms.push_back(p1_transform(offers[i], static_cast<std::uint8_t>(i + 1)));
+    is::Message m;
+    m.header = header(*sa, is::ExchangeType::AGGRESSIVE, 0);
+    m.payloads.push_back(is::make(is::SaPayload{is::kDoiIpsec, is::kSituationIdentity, {prop}}));
+    sa->sa_i_body = *is::encode_body(m.payloads[0]);
+    m.payloads.push_back(is::make(is::KePayload{sa->g_xi}));
+    m.payloads.push_back(is::make(is::NoncePayload{sa->ni}));
+    is::IdPayload id = my_phase1_id(*sa);
+    sa->id_i_body = *is::encode_body(is::make(id));
+    m.payloads.push_back(is::make(id));
+    for (auto& v : wire::isakmp::vid::main_mode_set()) m.payloads.push_back(is::make(is::VendorPayload{v}));
+    Isakmp& ref = *sa;
+    sas[sa->cky_i] = std::move(sa);
+    note(&ref, 3, fmt::format("IKE Initiator: New Phase 1 (Aggressive Mode), IKE Peer {}", remote.address.to_string()));
+    ref.state = P1State::I_AM1;
+    state_change(ref, "IKE_READY", ios_state(P1State::I_AM1));
+    send_main(ref, std::move(m), false, true, now);
+    return &ref;
+  }
+
+  void on_am1(const Endpoint& local, const Endpoint& remote, const is::Message& m, ByteView data, TimePoint now) {
+    const auto* auth = peer_auth(remote.address);
+    const auto* saP = is::find<is::SaPayload>(m.payloads);
+    const auto* ke = is::find<is::KePayload>(m.payloads);
+    const auto* nonce = is::find<is::NoncePayload>(m.payloads);
+    if (!auth || auth->local_psk.empty() || auth->local_psk_masked) {
+      note(nullptr, 1, fmt::format("IP = {}, no pre-shared key or tunnel-group for the peer", remote.address.to_string()));
+      return;
+    }
+    if (!saP || saP->proposals.empty() || !ke || !nonce || !is::find<is::IdPayload>(m.payloads)) {
+      note(nullptr, 1, fmt::format("IP = {}, Aggressive Mode 1 without SA, KE, NONCE and ID", remote.address.to_string()));
+      return;
+    }
+    if (sas.size() >= options.max_sas || sas.contains(m.header.cookie_i)) return;
+    auto sa = std::make_unique<Isakmp>();
+    sa->cky_i = m.header.cookie_i;
+    do sa->cky_r = random.u64();
+    while (sa->cky_r == 0);
+    sa->conn_id = next_conn_id++;
+    sa->aggressive = true;
+    sa->local = local;
+    sa->remote = remote;
+    sa->peer_name = auth->name;
+    sa->psk = auth->local_psk;
+    sa->created = sa->last_heard = now;
+    state_change(*sa, "IKE_READY", "IKE_R_AM1");
+    auto chosen = choose_p1(saP->proposals[0], sa.get());
+    if (!chosen || ke->data.size() != crypto::dh_public_size(chosen->second.group)) {
+      ++stats.no_proposal;
+      note(sa.get(), 1, "All SA proposals found unacceptable: NO-PROPOSAL-CHOSEN");
+      send_clear_notify(local, remote, sa->cky_i, sa->cky_r, is::NotifyType::NO_PROPOSAL_CHOSEN);
+      return;
+    }
+    sa->suite = chosen->second;
+    sa->sa_i_body = raw_body(m, data, is::PayloadType::SA);
+    sa->id_i_body = raw_body(m, data, is::PayloadType::ID);
+    sa->g_xi = ke->data;
+    sa->ni = nonce->data;
+    read_vendor_ids(*sa, m.payloads);
+    if (!make_dh_and_nonce(*sa) || !derive(*sa)) return;
+    is::Proposal reply = saP->proposals[0];
+    reply.transforms = {saP->proposals[0].transforms[chosen->first]};
+    is::IdPayload id = my_phase1_id(*sa);
+    Bytes id_body = *is::encode_body(is::make(id));
+    is::Message out;
+    out.header = header(*sa, is::ExchangeType::AGGRESSIVE, 0);
+    out.payloads.push_back(is::make(is::SaPayload{is::kDoiIpsec, is::kSituationIdentity, {reply}}));
+    out.payloads.push_back(is::make(is::KePayload{sa->g_xr}));
+    out.payloads.push_back(is::make(is::NoncePayload{sa->nr}));
+    out.payloads.push_back(is::make(id));
+    add_nat_d(*sa, out.payloads);
+    out.payloads.push_back(is::make(is::HashPayload{crypto::ikev1::hash_r(sa->suite.prf, sa->keys->skeyid, sa->g_xi, sa->g_xr,
+                                                                          sa->cky_i, sa->cky_r, sa->sa_i_body, id_body)}));
+    for (auto& v : wire::isakmp::vid::main_mode_set()) out.payloads.push_back(is::make(is::VendorPayload{v}));
+    Isakmp& ref = *sa;
+    sas[sa->cky_i] = std::move(sa);
+    ref.state = P1State::R_AM2;
+    state_change(ref, "IKE_R_AM1", ios_state(P1State::R_AM2));
+    // AM3 may be lost: the responder repeats AM2 until it comes.
+    send_main(ref, std::move(out), false, true, now);
+  }
+
+  void on_am2(Isakmp& sa, const is::Message& m, ByteView data, TimePoint now) {
+    const auto* saP = is::find<is::SaPayload>(m.payloads);
+    const auto* ke = is::find<is::KePayload>(m.payloads);
+    const auto* nonce = is::find<is::NoncePayload>(m.payloads);
+    const auto* hp = is::find<is::HashPayload>(m.payloads);
+    if (!saP || saP->proposals.size() != 1 || saP->proposals[0].transforms.size() != 1 || !ke || !nonce || !hp ||
+        !is::find<is::IdPayload>(m.payloads)) {
+      note(&sa, 1, "Aggressive Mode 2 without SA (one transform), KE, NONCE, ID and HASH");
+      return;
+    }
+    auto choice = parse_p1(saP->proposals[0].transforms[0]);
+    auto offered = choice ? std::find_if(sa.offered.begin(), sa.offered.end(), [&](const P1Choice& o) {
+      return o.encr == choice->encr && o.key_bits == choice->key_bits && o.prf == choice->prf && o.group == choice->group;
+    }) : sa.offered.end();
+    if (offered == sa.offered.end()) {
+      note(&sa, 1, "responder chose a transform that was not offered");
+      return;
+    }
+    sa.suite = *choice;
+    if (sa.suite.lifetime.count() == 0 || (offered->lifetime.count() && offered->lifetime < sa.suite.lifetime))
+      sa.suite.lifetime = offered->lifetime;
+    sa.cky_r = m.header.cookie_r;
+    sa.g_xr = ke->data;
+    sa.nr = nonce->data;
+    read_vendor_ids(sa, m.payloads);
+    check_nat_d(sa, m.payloads);
+    if (!derive(sa)) return drop_sa(sa.cky_i, "key derivation");
+    Bytes id_r = raw_body(m, data, is::PayloadType::ID);
+    Bytes want = crypto::ikev1::hash_r(sa.suite.prf, sa.keys->skeyid, sa.g_xi, sa.g_xr, sa.cky_i, sa.cky_r, sa.sa_i_body, id_r);
+    if (!constant_time_equal(want, hp->data)) {
+      ++stats.auth_failures;
+      note(&sa, 1, "Hash mismatch: the peer's HASH_R does not verify (pre-shared key mismatch?)");
+      return drop_sa(sa.cky_i, "authentication failed");
+    }
+    if (sa.nat_local || sa.nat_remote) {
+      sa.local.port = kNattPort;
+      sa.remote.port = kNattPort;
+      note(&sa, 5, "NAT-Traversal: floating to port 4500");
+    }
+    is::Message out;
+    out.header = header(sa, is::ExchangeType::AGGRESSIVE, 0);
+    out.payloads.push_back(is::make(is::HashPayload{crypto::ikev1::hash_i(sa.suite.prf, sa.keys->skeyid, sa.g_xi, sa.g_xr,
+                                                                          sa.cky_i, sa.cky_r, sa.sa_i_body, sa.id_i_body)}));
+    add_nat_d(sa, out.payloads);
+    sa.last_rx = Bytes(data.begin(), data.end());
+    send_main(sa, std::move(out), true, false, now);
+    phase1_complete(sa, sa.out->datagram, now);
+  }
+
+  void on_am3(Isakmp& sa, const is::Message& outer, ByteView data, const Endpoint& local, const Endpoint& remote, TimePoint now) {
+    is::Message m = outer;
+    if (outer.encrypted) {
+      Bytes next;
+      auto o = open(sa, outer.header, data, sa.iv, next);
+      if (!o) return;
+      m = std::move(o->message);
+      sa.iv = next;
+    }
+    packet(sa, false, m, data.size());
+    const auto* hp = is::find<is::HashPayload>(m.payloads);
+    Bytes want = crypto::ikev1::hash_i(sa.suite.prf, sa.keys->skeyid, sa.g_xi, sa.g_xr, sa.cky_i, sa.cky_r, sa.sa_i_body, sa.id_i_body);
+    if (!hp || !constant_time_equal(want, hp->data)) {
+      ++stats.auth_failures;
+      note(&sa, 1, "Hash mismatch: the peer's HASH_I does not verify (pre-shared key mismatch?)");
+      return drop_sa(sa.cky_i, "authentication failed");
+    }
+    check_nat_d(sa, m.payloads);
+    sa.local = local;
+    sa.remote = remote;
+    sa.out.reset();
+    // The phase-1 CBC chain ends with AM3's last block, or the initial IV if AM3 came in clear.
+    if (outer.encrypted) {
+      phase1_complete(sa, data, now);
+    } else {
+      Bytes iv = sa.keys->iv;
+      Bytes fake(is::kHeaderSize, 0);
+      put_bytes(fake, iv);
+      phase1_complete(sa, fake, now);
+    }
   }
 
   // ---- decrypting -----------------------------------------------------------------------------
@@ -1726,6 +1941,17 @@ struct Engine::Impl {
         }
         return on_mm1(local, remote, *m, data, now);
       }
+      if (h.exchange == is::ExchangeType::AGGRESSIVE && h.cookie_r == 0 && !m->encrypted) {
+        if (auto it = sas.find(h.cookie_i); it != sas.end()) {
+          Isakmp& r = *it->second;
+          if (!r.initiator && r.state == P1State::R_AM2 && r.out && r.remote == remote) {
+            ++stats.duplicates;
+            host.send(r.out->local, r.out->remote, r.out->datagram);
+          }
+          return;
+        }
+        return on_am1(local, remote, *m, data, now);
+      }
       ++stats.unknown_cookies;
       note(nullptr, 5, fmt::format("IP = {}, message for unknown cookies dropped", remote.address.to_string()));
       return;
@@ -1738,6 +1964,20 @@ struct Engine::Impl {
       return;
     }
     if (h.exchange == is::ExchangeType::MAIN) return on_main(*sa, *m, local, remote, data, now);
+    if (h.exchange == is::ExchangeType::AGGRESSIVE) {
+      if (sa->last_rx.size() == data.size() && std::equal(data.begin(), data.end(), sa->last_rx.begin())) {
+        // A repeated AM2: our AM3 was lost.
+        ++stats.duplicates;
+        if (sa->out && sa->initiator) host.send(sa->out->local, sa->out->remote, sa->out->datagram);
+        return;
+      }
+      if (sa->initiator && sa->state == P1State::I_AM1 && !m->encrypted) {
+        packet(*sa, false, *m, data.size());
+        return on_am2(*sa, *m, data, now);
+      }
+      if (!sa->initiator && sa->state == P1State::R_AM2) return on_am3(*sa, *m, data, local, remote, now);
+      return;
+    }
     if (h.exchange == is::ExchangeType::QUICK && sa->state == P1State::COMPLETE && m->encrypted) {
       sa->last_heard = now;
       return on_quick(*sa, h, data, now);
@@ -1842,7 +2082,7 @@ struct Engine::Impl {
       Isakmp& sa = *sp;
       bool give_up = false;
       if (sa.state != P1State::COMPLETE) {
-        if (sa.out && sa.initiator) retransmit(sa, *sa.out, now, give_up);
+        if (sa.out && (sa.initiator || sa.state == P1State::R_AM2)) retransmit(sa, *sa.out, now, give_up);
         if (give_up || now - sa.created >= options.half_open_timeout) {
           ++stats.negotiation_timeouts;
           note(&sa, 1, "PHASE 1 FAILED: no answer from the peer");
@@ -1947,7 +2187,7 @@ struct Engine::Impl {
     for (const auto& [ci, sp] : sas) {
       const Isakmp& sa = *sp;
       if (sa.state != P1State::COMPLETE) {
-        if (sa.out && sa.initiator) consider(sa.out->next);
+        if (sa.out && (sa.initiator || sa.state == P1State::R_AM2)) consider(sa.out->next);
         consider(sa.created + options.half_open_timeout);
         continue;
       }

@@ -7,8 +7,8 @@
 // policy` priorities), Quick Mode with and without PFS (the commit bit is tolerated, a shorter
 // local lifetime is announced with RESPONDER-LIFETIME), Informational exchanges (DELETE,
 // R-U-THERE/R-U-THERE-ACK, INITIAL-CONTACT), retransmission, NAT-T (vendor IDs, NAT-D, float to
-// 4500, UDP-encapsulated ESP), phase-1 and phase-2 rekeying. Not yet: Aggressive Mode,
-// certificates, XAUTH/mode config.
+// 4500, UDP-encapsulated ESP), phase-1 and phase-2 rekeying, Aggressive Mode with pre-shared
+// keys (responder always; initiator by option). Not yet: certificates, XAUTH/mode config.
 #pragma once
 
 #include <chrono>
@@ -48,6 +48,9 @@ struct EngineOptions {
   double rekey_fraction = 0.9;
   Duration nat_keepalive = std::chrono::seconds(20);
   int dpd_retries = 3;  // R-U-THERE sent this many times more before the peer is declared dead
+  // Initiate phase 1 in Aggressive Mode (RFC 2409 5.4) instead of Main Mode. (The ASA's
+  // `crypto map ... set phase1-mode aggressive` is not in the policy yet.)
+  bool aggressive = false;
   std::size_t max_sas = 10000;  // ISAKMP SAs, half-open included
 };
 

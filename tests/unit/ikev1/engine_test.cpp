@@ -104,8 +104,9 @@ struct Gateway : ikev1::Host {
   std::vector<Endpoint> sent_from;
   int keepalives = 0;
 
-  Gateway(Link* l, const Config& c, std::uint64_t seed) : link(l), address(ip(c.outside)), dp(seed), random(seed) {
-    engine = std::make_unique<ikev1::Engine>(make_policy(c), dp, random, *this);
+  Gateway(Link* l, const Config& c, std::uint64_t seed, ikev1::EngineOptions options = {})
+      : link(l), address(ip(c.outside)), dp(seed), random(seed) {
+    engine = std::make_unique<ikev1::Engine>(make_policy(c), dp, random, *this, options);
     EXPECT_TRUE(engine->install_policies());
   }
   void send(const Endpoint& local, const Endpoint& remote, ByteView d) override;
@@ -188,9 +189,10 @@ struct Pair : ::testing::Test {
   Config b_cfg{"192.168.1.2", "172.16.1.1", "10.2.1.0", "10.1.1.0"};
   Link link;
   std::unique_ptr<Gateway> a, b;
+  ikev1::EngineOptions a_options;
 
   void build() {
-    a = std::make_unique<Gateway>(&link, a_cfg, 11);
+    a = std::make_unique<Gateway>(&link, a_cfg, 11, a_options);
     b = std::make_unique<Gateway>(&link, b_cfg, 22);
     a->dp.connect(b->dp);
     link.gateways = {a.get(), b.get()};
@@ -544,6 +546,71 @@ TEST_F(Pair, GarbageAndTruncatedDatagramsAreDroppedQuietly) {
   EXPECT_EQ(b->established(), 1u) << "nothing a forger sends without the keys changes the SA";
   EXPECT_EQ(ping(2), dataplane::FakeDataPlane::SendOutcome::Sent);
   EXPECT_GE(delivered_to_b(), 1u);
+}
+
+TEST_F(Pair, AggressiveModeEstablishesAndTrafficPasses) {
+  a_options.aggressive = true;
+  build();
+  ping(1);
+  link.run(5s);
+  ASSERT_EQ(a->established(), 1u);
+  ASSERT_EQ(b->established(), 1u);
+  ASSERT_EQ(a->snap().ipsec.size(), 1u);
+  EXPECT_EQ(a->snap().ipsec[0].spi_out, b->snap().ipsec[0].spi_in);
+  EXPECT_EQ(delivered_to_b(), 1u) << "Quick Mode keyed from the Aggressive Mode SA on both sides";
+  EXPECT_TRUE(a->traced("Old State = IKE_READY New State = IKE_I_AM1"));
+  EXPECT_TRUE(b->traced("Old State = IKE_R_AM1 New State = IKE_R_AM2"));
+  EXPECT_TRUE(a->traced("HDR + SA (1) + KE (4) + NONCE (10) + ID (5) + VENDOR (13)"));
+  EXPECT_TRUE(b->traced("HDR + HASH (8) + NONE (0)")) << "AM3, decrypted";
+}
+
+TEST_F(Pair, AggressiveModeWrongKeyFailsAtTheInitiator) {
+  a_options.aggressive = true;
+  b_cfg.psk = "wrong";
+  build();
+  ping(1);
+  link.run(2min);
+  EXPECT_EQ(a->engine->stats().auth_failures, 1u) << "HASH_R in AM2 does not verify";
+  EXPECT_EQ(a->established(), 0u);
+  EXPECT_EQ(b->established(), 0u);
+  EXPECT_TRUE(b->snap().isakmp.empty()) << "the responder's half-open SA times out";
+  EXPECT_EQ(b->dp.sa_count(), 0u);
+}
+
+TEST_F(Pair, AggressiveModeRecoversALostThirdMessage) {
+  a_options.aggressive = true;
+  build();
+  bool dropped = false;
+  link.lose = [&](const Packet& p) {
+    auto h = wire::isakmp::peek_header(p.bytes);
+    if (!dropped && h && h->exchange == wire::isakmp::ExchangeType::AGGRESSIVE && (h->flags & 1)) {
+      dropped = true;  // AM3, the only encrypted Aggressive Mode message
+      return true;
+    }
+    return false;
+  };
+  ping(1);
+  link.run(30s);
+  EXPECT_TRUE(dropped);
+  EXPECT_EQ(b->established(), 1u) << "the responder repeated AM2 and got AM3 again";
+  EXPECT_GE(a->engine->stats().duplicates, 1u);
+  EXPECT_EQ(b->snap().ipsec.size(), 1u);
+}
+
+TEST_F(Pair, AggressiveModeThroughNat) {
+  a_options.aggressive = true;
+  a_cfg.outside = "10.0.0.1";
+  b_cfg.peer = nullptr;
+  build();
+  link.nat = std::make_pair(ip("10.0.0.1"), ip("172.16.1.1"));
+  ping(1);
+  link.run(5s);
+  ASSERT_EQ(b->established(), 1u);
+  EXPECT_TRUE(b->snap().isakmp[0].nat_remote);
+  EXPECT_TRUE(a->snap().isakmp[0].nat_local);
+  ASSERT_EQ(b->snap().ipsec.size(), 1u);
+  EXPECT_TRUE(b->snap().ipsec[0].nat_t);
+  EXPECT_EQ(delivered_to_b(), 1u);
 }
 
 TEST_F(Pair, ClearAndShutdownSendDeletes) {
