@@ -18,6 +18,7 @@
 #include "config/validate.h"
 #include "daemon/control.h"
 #include "daemon/gateway.h"
+#include "daemon/loadgen.h"
 #include "daemon/secret_file.h"
 
 namespace ikegate {
@@ -29,11 +30,14 @@ void usage(std::FILE* out) {
              "usage: ikegate config check [--strict] [--dialect asa|ios] FILE...\n"
              "       ikegate config show [--dialect asa|ios] FILE\n"
              "       ikegate run --config FILE [--socket PATH] [--socket-group NAME]\n"
-             "                   [--dataplane auto|userspace|none]\n"
+             "                   [--dataplane auto|userspace|xfrm|none]\n"
              "                   [--tun NAME] [--map IFNAME=DEVICE] [--strict]\n"
              "                   [--debug-protocol N] [--debug-platform N]\n"
              "                   [--ike-lifetime SECONDS] [--ipsec-lifetime SECONDS]   (override the\n"
              "                   configured lifetimes, below Cisco's 120 s minimum: for rekey tests)\n"
+             "       ikegate loadgen --config FILE [--count N] [--rate SA/S] [--window N]\n"
+             "                   [--source ADDR,...] [--time-limit SECONDS] [--hold] [--verbose]\n"
+             "                   (benchmarks: N IKE SAs + first CHILD SAs, nothing installed)\n"
              "       ikegate [--socket PATH] COMMAND...   (a command for the running daemon:\n"
              "                   show crypto ikev2 sa [detail], show crypto ipsec sa, clear crypto ikev2 sa,\n"
              "                   debug crypto ikev2 protocol N, undebug all, monitor, ...)\n");
@@ -193,6 +197,14 @@ int ikegate_main(int argc, char** argv) {
     std::vector<std::string> rest(args.begin() + 1, args.end());
     if (socket != daemon::kDefaultControlSocket) rest.insert(rest.begin(), {"--socket", socket});
     return run_command(rest);
+  }
+  if (cmd == "loadgen") {
+    daemon::LoadgenOptions lo;
+    if (auto r = daemon::parse_loadgen_args({args.begin() + 1, args.end()}, lo); !r) {
+      fmt::print(stderr, "ikegate loadgen: {}\n", r.error().message);
+      return 2;
+    }
+    return daemon::run_loadgen(lo);
   }
   // Everything else is an operator command for the running daemon.
   return daemon::run_control_client(socket, args, stdout);

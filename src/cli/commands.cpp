@@ -338,6 +338,8 @@ CommandInterpreter::Output CommandInterpreter::run(const Parsed& p) {
       if (!sas || !policy_) return unavailable();
       if (p.ip) std::erase_if(*sas, [&](const auto& sa) { return sa.remote.address != *p.ip; });
       auto views = child_sa_views(*sas, *policy_);
+      if (actions_.dataplane)
+        for (auto& v : views) v.dataplane = actions_.dataplane();
       o.text = asa ? asa::show_crypto_ipsec_sa(views) : ios::show_crypto_ipsec_sa(views);
       return o;
     }

@@ -35,6 +35,8 @@ class CommandInterpreter {
     std::function<std::string()> running_config;
     // Re-read the configuration file and apply it; the daemon calls set_policy on success.
     std::function<Result<void>()> reload;
+    // The data-plane backend's name, printed with each SA of `show crypto ipsec sa`.
+    std::function<std::string()> dataplane;
   };
 
   struct Output {

@@ -116,6 +116,8 @@ struct ChildSaView {
   std::uint64_t lifetime_kilobytes = 4608000;
   std::vector<EspSaView> inbound;  // more than one while a rekey overlaps
   std::vector<EspSaView> outbound;
+  // The backend carrying the SAs ("userspace", "xfrm"); empty prints no line (the seeds).
+  std::string dataplane;
 };
 
 // A CHILD SA as `show crypto ikev2 sa` lists it under its IKE SA.

@@ -271,6 +271,7 @@ void append_child_sa(std::string& out, const ChildSaView& c) {
       out += fmt::format("         in use settings ={{{}}}\n", settings);
       out += fmt::format("         slot: {}, conn_id: {}, crypto-map: {}\n", e.slot, e.conn_id,
                          c.crypto_map);
+      if (!c.dataplane.empty()) out += fmt::format("         data plane: {}\n", c.dataplane);
       out += fmt::format("         sa timing: remaining key lifetime (kB/sec): ({}/{})\n",
                          e.remaining_kilobytes, e.remaining_seconds.count());
       out += fmt::format("         IV size: {} bytes\n", e.iv_size_bytes);

@@ -222,6 +222,7 @@ void append_flow(std::string& out, const ChildSaView& c) {
       if (e.flow_id) out += fmt::format("flow_id: {}, ", *e.flow_id);
       if (e.sibling_flags) out += fmt::format("sibling_flags {:X}, ", *e.sibling_flags);
       out += fmt::format("crypto map: {}\n", c.crypto_map);
+      if (!c.dataplane.empty()) out += fmt::format("        data plane: {}\n", c.dataplane);
       out += fmt::format("        sa timing: remaining key lifetime (k/sec): ({}/{})\n",
                          e.remaining_kilobytes, e.remaining_seconds.count());
       out += fmt::format("        IV size: {} bytes\n", e.iv_size_bytes);

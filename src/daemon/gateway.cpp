@@ -21,6 +21,7 @@
 #include "daemon/secret_file.h"
 #include "daemon/worker_pool.h"
 #include "dataplane/userspace.h"
+#include "dataplane/xfrm.h"
 #include "ikev2/engine.h"
 #include "policy/from_model.h"
 
@@ -287,8 +288,23 @@ class Gateway final : public ikev2::Host {
       dp_ = std::make_unique<NullDataPlane>(random_);
       return {};
     }
-    if (options_.dataplane != "auto" && options_.dataplane != "userspace")
-      return fail(fmt::format("unknown data plane '{}'; expected auto, userspace or none", options_.dataplane));
+    std::string choice = options_.dataplane;
+    if (choice != "auto" && choice != "userspace" && choice != "xfrm")
+      return fail(fmt::format("unknown data plane '{}'; expected auto, userspace, xfrm or none", choice));
+    // Whatever backend runs now, XFRM policies a killed instance left would still capture traffic.
+    if (auto stale = dataplane::cleanup_stale_xfrm(); stale && *stale > 0)
+      log(fmt::format("removed {} XFRM state(s) and policies left by an earlier instance", *stale));
+    if (choice == "auto") {
+      const auto probe = dataplane::probe_xfrm_esp();
+      choice = probe.esp ? "xfrm" : "userspace";
+      log(fmt::format("data plane auto: {} ({})", choice, probe.reason));
+    }
+    if (choice == "xfrm") {
+      auto dp = dataplane::make_xfrm_dataplane();
+      if (!dp) return fail("xfrm data plane: " + dp.error().message);
+      dp_ = std::move(*dp);
+      return {};
+    }
     dataplane::UserspaceOptions uo;
     uo.tun_name = options_.tun_name;
     (void)dataplane::cleanup_stale(uo);
@@ -333,6 +349,7 @@ class Gateway final : public ikev2::Host {
     a.reload = [this] { return reload(); };
     a.snapshot = [this] { return engine_->snapshot(loop_.now()); };
     a.stats = [this]() -> const ikev2::Stats& { return engine_->stats(); };
+    a.dataplane = [this] { return std::string(dp_->name()); };
     return a;
   }
 

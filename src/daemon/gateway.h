@@ -16,7 +16,7 @@ struct GatewayOptions {
   std::string config_path;
   std::string socket_path = "/run/ikegate/ikegate.sock";
   std::string socket_group;  // empty: the control socket is for root only (0600); else 0660
-  std::string dataplane = "auto";  // auto | userspace | none (IKE only, for tests)
+  std::string dataplane = "auto";  // auto | userspace | xfrm | none (IKE only, for tests)
   std::string tun_name = "ikegate0";
   // Cisco interface (nameif or name) -> Linux device, for `ip address dhcp` interfaces.
   std::map<std::string, std::string> interface_map;

@@ -2,6 +2,7 @@
 
 #include <libmnl/libmnl.h>
 #include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <linux/xfrm.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -338,9 +339,9 @@ struct MnlFree {
 
 class XfrmSocket {
  public:
-  static Result<XfrmSocket> open(unsigned groups) {
+  static Result<XfrmSocket> open(unsigned groups, int protocol = NETLINK_XFRM) {
     XfrmSocket s;
-    s.sock_.reset(mnl_socket_open(NETLINK_XFRM));
+    s.sock_.reset(mnl_socket_open(protocol));
     if (!s.sock_) return fail(fmt::format("XFRM netlink: socket: {}", std::strerror(errno)));
     if (mnl_socket_bind(s.sock_.get(), groups, MNL_SOCKET_AUTOPID) < 0)
       return fail(fmt::format("XFRM netlink: bind: {}", std::strerror(errno)));
@@ -476,6 +477,177 @@ Result<int> sweep(XfrmSocket& s, const XfrmOptions& o) {
   return removed;
 }
 
+// ---- Routes for the protected destinations (rtnetlink) ----
+
+struct PeerRoute {
+  std::uint32_t oif = 0;
+  std::optional<IpAddress> gateway;
+};
+
+std::optional<PeerRoute> route_to(XfrmSocket& rt, const IpAddress& dst) {
+  std::array<char, 512> buf{};
+  nlmsghdr* nlh = mnl_nlmsg_put_header(buf.data());
+  nlh->nlmsg_type = RTM_GETROUTE;
+  auto* rtm = static_cast<rtmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(rtmsg)));
+  rtm->rtm_family = static_cast<std::uint8_t>(family_of(dst));
+  rtm->rtm_dst_len = static_cast<std::uint8_t>(dst.bytes().size() * 8);
+  mnl_attr_put(nlh, RTA_DST, dst.bytes().size(), dst.bytes().data());
+  struct Ctx {
+    PeerRoute r;
+    bool found = false;
+  } ctx;
+  auto cb = [](const nlmsghdr* m, void* data) -> int {
+    auto* c = static_cast<Ctx*>(data);
+    if (m->nlmsg_type != RTM_NEWROUTE) return MNL_CB_OK;
+    c->found = true;
+    const auto* tail = static_cast<const char*>(mnl_nlmsg_get_payload_tail(m));
+    for (auto* a = static_cast<const nlattr*>(mnl_nlmsg_get_payload_offset(m, sizeof(rtmsg)));
+         mnl_attr_ok(a, static_cast<int>(tail - reinterpret_cast<const char*>(a))); a = mnl_attr_next(a)) {
+      if (mnl_attr_get_type(a) == RTA_OIF) c->r.oif = mnl_attr_get_u32(a);
+      if (mnl_attr_get_type(a) == RTA_GATEWAY)
+        c->r.gateway = IpAddress::from_bytes(
+            {static_cast<const std::uint8_t*>(mnl_attr_get_payload(a)), mnl_attr_get_payload_len(a)});
+    }
+    return MNL_CB_OK;
+  };
+  if (rt.request(nlh, cb, &ctx) != 0 || !ctx.found || ctx.r.oif == 0) return std::nullopt;
+  return ctx.r;
+}
+
+using PrefixKey = std::pair<IpAddress, int>;
+
+int route_request(XfrmSocket& rt, bool add, std::uint32_t table, const PrefixKey& dst, const PeerRoute& via) {
+  std::array<char, 512> buf{};
+  nlmsghdr* nlh = mnl_nlmsg_put_header(buf.data());
+  nlh->nlmsg_type = add ? RTM_NEWROUTE : RTM_DELROUTE;
+  nlh->nlmsg_flags = add ? NLM_F_CREATE | NLM_F_REPLACE : 0;
+  auto* rtm = static_cast<rtmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(rtmsg)));
+  rtm->rtm_family = static_cast<std::uint8_t>(family_of(dst.first));
+  rtm->rtm_dst_len = static_cast<std::uint8_t>(dst.second);
+  rtm->rtm_table = static_cast<std::uint8_t>(table < 256 ? table : std::uint32_t{RT_TABLE_UNSPEC});
+  rtm->rtm_protocol = RTPROT_STATIC;
+  rtm->rtm_scope = via.gateway ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
+  rtm->rtm_type = RTN_UNICAST;
+  mnl_attr_put_u32(nlh, RTA_TABLE, table);
+  mnl_attr_put(nlh, RTA_DST, dst.first.bytes().size(), dst.first.bytes().data());
+  if (add) {
+    mnl_attr_put_u32(nlh, RTA_OIF, via.oif);
+    if (via.gateway) mnl_attr_put(nlh, RTA_GATEWAY, via.gateway->bytes().size(), via.gateway->bytes().data());
+  }
+  return rt.request(nlh);
+}
+
+// Deletes every route of `table` (both families); returns how many.
+int flush_table(XfrmSocket& rt, std::uint32_t table) {
+  std::vector<std::vector<std::uint8_t>> doomed;
+  std::array<char, 512> buf{};
+  nlmsghdr* nlh = mnl_nlmsg_put_header(buf.data());
+  nlh->nlmsg_type = RTM_GETROUTE;
+  mnl_nlmsg_put_extra_header(nlh, sizeof(rtmsg));
+  struct Ctx {
+    std::uint32_t table;
+    std::vector<std::vector<std::uint8_t>>* doomed;
+  } ctx{table, &doomed};
+  auto cb = [](const nlmsghdr* m, void* data) -> int {
+    auto* c = static_cast<Ctx*>(data);
+    if (m->nlmsg_type != RTM_NEWROUTE) return MNL_CB_OK;
+    const auto* rtm = static_cast<const rtmsg*>(mnl_nlmsg_get_payload(m));
+    std::uint32_t t = rtm->rtm_table;
+    const auto* tail = static_cast<const char*>(mnl_nlmsg_get_payload_tail(m));
+    for (auto* a = static_cast<const nlattr*>(mnl_nlmsg_get_payload_offset(m, sizeof(rtmsg)));
+         mnl_attr_ok(a, static_cast<int>(tail - reinterpret_cast<const char*>(a))); a = mnl_attr_next(a))
+      if (mnl_attr_get_type(a) == RTA_TABLE) t = mnl_attr_get_u32(a);
+    if (t != c->table) return MNL_CB_OK;
+    std::vector<std::uint8_t> copy(reinterpret_cast<const std::uint8_t*>(m),
+                                   reinterpret_cast<const std::uint8_t*>(m) + m->nlmsg_len);
+    auto* d = reinterpret_cast<nlmsghdr*>(copy.data());
+    d->nlmsg_type = RTM_DELROUTE;
+    d->nlmsg_flags = 0;
+    c->doomed->push_back(std::move(copy));
+    return MNL_CB_OK;
+  };
+  if (rt.request(nlh, cb, &ctx, true) != 0) return 0;
+  int n = 0;
+  for (auto& m : doomed)
+    if (rt.request(m.data()) == 0) ++n;
+  return n;
+}
+
+// Routes and rules of one data plane instance: a route per remote prefix and a rule
+// `to PREFIX lookup TABLE`, shared by policies (two ACL lines to one host share them), so each
+// is counted.
+class Routing {
+ public:
+  Routing(const XfrmOptions& o, XfrmSocket rt, Netlink rules) : o_(o), rt_(std::move(rt)), rules_(std::move(rules)) {}
+
+  void add(std::uint32_t reqid, const std::vector<xfrm::KernelPolicy>& policies, const IpAddress& peer) {
+    remove(reqid);
+    const auto via = route_to(rt_, peer);
+    auto& mine = of_[reqid];
+    for (const auto& k : policies) {
+      if (k.dir != xfrm::PolicyDir::Out) continue;
+      const PrefixKey dst{k.sel.dst, k.sel.dst_len};
+      if (via) {
+        if (routes_[dst]++ == 0) (void)route_request(rt_, true, o_.route_table, dst, *via);
+        mine.routes.push_back(dst);
+      }
+      // `to DST` only: a packet the gateway sends itself is routed before it has a source.
+      RuleSpec r;
+      r.family = k.sel.dst.family();
+      r.dst = Prefix{k.sel.dst, k.sel.dst_len};
+      r.priority = o_.rule_priority;
+      r.table = o_.route_table;
+      if (rules_count_[dst]++ == 0) (void)rules_.add_rule(r);
+      mine.rules.push_back(r);
+    }
+  }
+
+  void remove(std::uint32_t reqid) {
+    auto it = of_.find(reqid);
+    if (it == of_.end()) return;
+    for (const auto& r : it->second.rules) {
+      const PrefixKey key{r.dst->address, r.dst->length};
+      if (--rules_count_[key] == 0) {
+        rules_count_.erase(key);
+        (void)rules_.delete_rule(r);
+      }
+    }
+    for (const auto& dst : it->second.routes) {
+      auto rc = routes_.find(dst);
+      if (rc == routes_.end()) continue;
+      if (--rc->second == 0) {
+        routes_.erase(rc);
+        (void)route_request(rt_, false, o_.route_table, dst, {});
+      }
+    }
+    of_.erase(it);
+  }
+
+  int clear() {
+    of_.clear();
+    routes_.clear();
+    rules_count_.clear();
+    return sweep_routing(rules_, rt_, o_);
+  }
+
+  static int sweep_routing(Netlink& rules, XfrmSocket& rt, const XfrmOptions& o) {
+    auto r = rules.delete_rules_of_table(o.route_table, 1, 0);  // an empty range: no fwmark rules
+    return (r ? *r : 0) + flush_table(rt, o.route_table);
+  }
+
+ private:
+  struct Owned {
+    std::vector<PrefixKey> routes;
+    std::vector<RuleSpec> rules;
+  };
+  XfrmOptions o_;
+  XfrmSocket rt_;
+  Netlink rules_;
+  std::map<std::uint32_t, Owned> of_;
+  std::map<PrefixKey, int> routes_;
+  std::map<PrefixKey, int> rules_count_;
+};
+
 std::uint32_t random_u32() {
   std::uint32_t v = 0;
   while (getrandom(&v, sizeof v, 0) != sizeof v) {
@@ -487,8 +659,8 @@ std::uint32_t random_u32() {
 
 class XfrmDataPlane final : public DataPlane {
  public:
-  XfrmDataPlane(XfrmOptions o, XfrmSocket req, XfrmSocket events)
-      : o_(o), req_(std::move(req)), events_(std::move(events)) {}
+  XfrmDataPlane(XfrmOptions o, XfrmSocket req, XfrmSocket events, Routing routing)
+      : o_(o), req_(std::move(req)), events_(std::move(events)), routing_(std::move(routing)) {}
   ~XfrmDataPlane() override { (void)shutdown(); }
 
   std::string_view name() const override { return "xfrm"; }
@@ -559,6 +731,7 @@ class XfrmDataPlane final : public DataPlane {
         return errno_result(e, fmt::format("XFRM: installing the policy of crypto map {} seq {}", p.crypto_map, p.seq));
       have.push_back(k);
     }
+    routing_.add(p.reqid, wanted, p.remote);
     return {};
   }
 
@@ -572,6 +745,7 @@ class XfrmDataPlane final : public DataPlane {
       if (e && e != ENOENT && !first_error) first_error = e;
     }
     policies_.erase(it);
+    routing_.remove(reqid);
     return errno_result(first_error, "XFRM: deleting a policy");
   }
 
@@ -665,6 +839,7 @@ class XfrmDataPlane final : public DataPlane {
       (void)req_.request(msg.data());
     }
     reserved_.clear();
+    (void)routing_.clear();
     // Whatever our bookkeeping missed (a state the kernel re-created, a failed delete).
     auto swept = sweep(req_, o_);
     if (!swept) return std::unexpected(swept.error());
@@ -713,6 +888,7 @@ class XfrmDataPlane final : public DataPlane {
   std::set<std::uint32_t> reserved_;                              // allocated, not yet installed
   std::map<std::uint32_t, std::vector<xfrm::KernelPolicy>> policies_;
   std::vector<int> encap_fds_;
+  Routing routing_;
 };
 
 }  // namespace
@@ -726,7 +902,12 @@ Result<std::unique_ptr<DataPlane>> make_xfrm_dataplane(const XfrmOptions& option
   (void)::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
   int rcvbuf = 1 << 20;
   (void)::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
-  return std::unique_ptr<DataPlane>(std::make_unique<XfrmDataPlane>(options, std::move(*req), std::move(*events)));
+  auto rt = XfrmSocket::open(0, NETLINK_ROUTE);
+  if (!rt) return std::unexpected(rt.error());
+  auto rules = Netlink::open();
+  if (!rules) return std::unexpected(rules.error());
+  return std::unique_ptr<DataPlane>(std::make_unique<XfrmDataPlane>(
+      options, std::move(*req), std::move(*events), Routing(options, std::move(*rt), std::move(*rules))));
 }
 
 XfrmProbe probe_xfrm_esp(const XfrmOptions& options) {
@@ -761,7 +942,12 @@ XfrmProbe probe_xfrm_esp(const XfrmOptions& options) {
 Result<int> cleanup_stale_xfrm(const XfrmOptions& options) {
   auto sock = XfrmSocket::open(0);
   if (!sock) return std::unexpected(sock.error());
-  return sweep(*sock, options);
+  auto swept = sweep(*sock, options);
+  if (!swept) return swept;
+  auto rt = XfrmSocket::open(0, NETLINK_ROUTE);
+  auto rules = Netlink::open();
+  if (rt && rules) *swept += Routing::sweep_routing(*rules, *rt, options);
+  return swept;
 }
 
 }  // namespace ikegate::dataplane

@@ -29,6 +29,11 @@ inline constexpr std::uint32_t kXfrmReqidSpan = 0x10000;
 struct XfrmOptions {
   std::uint32_t reqid_base = kXfrmReqidBase;
   std::uint32_t priority_base = 0;  // kernel policy priority = base + PolicyParams::priority
+  // Protected destinations must be routable before XFRM sees a packet: each remote selector
+  // prefix gets a route in this table (through the route to the peer, as it is when the policy
+  // is installed) and each selector pair a rule `from SRC to DST lookup TABLE`.
+  std::uint32_t route_table = 4501;
+  std::uint32_t rule_priority = 4501;
 };
 
 Result<std::unique_ptr<DataPlane>> make_xfrm_dataplane(const XfrmOptions& options = {});
@@ -42,8 +47,9 @@ struct XfrmProbe {
 };
 XfrmProbe probe_xfrm_esp(const XfrmOptions& options = {});
 
-// Removes every XFRM state and policy whose reqid lies in ikegate's range (a killed instance's
-// leftovers); returns how many were removed. Foreign state is never touched.
+// Removes every XFRM state and policy whose reqid lies in ikegate's range, and the routes and
+// rules of route_table (a killed instance's leftovers); returns how many were removed.
+// Foreign state is never touched.
 Result<int> cleanup_stale_xfrm(const XfrmOptions& options = {});
 
 // ---- Message building and parsing, exposed for tests (no kernel needed) ----

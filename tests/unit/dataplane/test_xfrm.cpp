@@ -361,7 +361,7 @@ TEST(XfrmKernel, ProbeAgreesWithWhatAddSaDoes) {
       EXPECT_TRUE((*dp)->counters(*spi, Direction::Inbound));
     }
     EXPECT_TRUE((*dp)->shutdown());
-    EXPECT_EQ(count(sh("ip xfrm state"), "reqid 1229"), 0) << sh("ip xfrm state");  // nothing of ours left
+    EXPECT_EQ(count(sh("ip xfrm state list nokeys"), "reqid 1229"), 0) << sh("ip xfrm state list nokeys");  // nothing of ours left
   });
 }
 
@@ -378,10 +378,10 @@ TEST(XfrmKernel, AllocatedSpisAreDistinctReservedAndReleased) {
       spis.insert(*spi);
     }
     EXPECT_EQ(spis.size(), 20u);
-    const std::string states = sh("ip xfrm state");
+    const std::string states = sh("ip xfrm state list nokeys");
     EXPECT_EQ(count(states, "reqid 1229389824"), 20) << states;  // the reservations carry our base
     EXPECT_TRUE((*dp)->shutdown());
-    EXPECT_EQ(count(sh("ip xfrm state"), "proto esp"), 0);
+    EXPECT_EQ(count(sh("ip xfrm state list nokeys"), "proto esp"), 0);
   });
 }
 
@@ -435,7 +435,7 @@ TEST(XfrmKernel, StaleStateOfAKilledInstanceIsRemovedAndNothingElse) {
     ASSERT_TRUE(removed) << removed.error().message;
     EXPECT_EQ(*removed, 3);
     EXPECT_EQ(count(sh("ip xfrm policy"), "reqid 5 "), 1);
-    EXPECT_EQ(count(sh("ip xfrm policy") + sh("ip xfrm state"), "reqid 1229"), 0);
+    EXPECT_EQ(count(sh("ip xfrm policy") + sh("ip xfrm state list nokeys"), "reqid 1229"), 0);
     EXPECT_EQ(*cleanup_stale_xfrm(), 0);
   });
 }
@@ -443,15 +443,23 @@ TEST(XfrmKernel, StaleStateOfAKilledInstanceIsRemovedAndNothingElse) {
 TEST(XfrmKernel, TrafficWithoutSaRaisesAcquireWithThePacket) {
   REQUIRE_ROOT();
   in_fresh_netns([] {
+    // No route to 203.0.113.5 but the policy's: the peer 198.51.100.2 is on v0.
     const std::string setup = sh(
         "ip link set lo up && ip link add v0 type veth peer name v1 && ip addr add 198.51.100.1/24 dev v0 && "
-        "ip link set v0 up && ip link set v1 up && ip route add 203.0.113.0/24 dev v0 && echo ok");
+        "ip link set v0 up && ip link set v1 up && echo ok");
     ASSERT_NE(setup.find("ok"), std::string::npos) << setup;
     auto dp = make_xfrm_dataplane();
     ASSERT_TRUE(dp) << dp.error().message;
     ASSERT_TRUE((*dp)->add_policy(host_policy(5)));
+    EXPECT_NE(sh("ip route show table 4501").find("203.0.113.5 dev v0"), std::string::npos)
+        << sh("ip route show table 4501");
+    EXPECT_NE(sh("ip rule").find("to 203.0.113.5 lookup 4501"), std::string::npos) << sh("ip rule");
     const int s = ::socket(AF_INET, SOCK_DGRAM, 0);
     ASSERT_GE(s, 0);
+    sockaddr_in from{};
+    from.sin_family = AF_INET;
+    from.sin_addr.s_addr = inet_addr("198.51.100.1");
+    ASSERT_EQ(::bind(s, reinterpret_cast<sockaddr*>(&from), sizeof from), 0);
     sockaddr_in to{};
     to.sin_family = AF_INET;
     to.sin_port = htons(9);
@@ -472,9 +480,11 @@ TEST(XfrmKernel, TrafficWithoutSaRaisesAcquireWithThePacket) {
     EXPECT_EQ(ev.packet.dst_port_start, 9);
     EXPECT_TRUE((*dp)->shutdown());
     EXPECT_EQ(count(sh("ip xfrm policy"), "reqid 1229"), 0);
+    EXPECT_EQ(sh("ip route show table 4501"), "");
+    EXPECT_EQ(count(sh("ip rule"), "4501"), 0);
     // The kernel's own larval state for the acquire (SPI 0) cannot be deleted by SPI; it
     // expires after net.core.xfrm_acq_expires. No other state of ours is left.
-    const std::string states = sh("ip xfrm state");
+    const std::string states = sh("ip xfrm state list nokeys");
     EXPECT_EQ(count(states, "reqid 1229"), count(states, "spi 0x00000000 reqid 1229")) << states;
   });
 }
