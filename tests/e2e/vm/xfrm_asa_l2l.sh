@@ -1,0 +1,133 @@
+#!/bin/bash
+# Runs inside the test VM (Debian's stock kernel, which has ESP), started by
+# tests/e2e/test_xfrm_vm.sh through scripts/vm/run.sh: the seed's ASA1/ASA2 scenario with two
+# ikegate daemons on the kernel XFRM data plane. $VM_RESULTS/env names the ikegate binary.
+# Prints ok/FAIL lines; the exit status is the number of failures.
+set -u
+# shellcheck disable=SC1091
+source "$VM_RESULTS/env"
+cd "$(dirname "$0")/../../.."
+source tests/e2e/lib/asa_l2l.sh
+source tests/e2e/lib/check.sh
+trap topo_down EXIT INT TERM
+
+received() {  # received NETNS SRC DST COUNT: how many echo replies came back
+  ip netns exec "$1" ping -n -q -c "$4" -i 0.3 -W 3 -I "$2" "$3" 2>/dev/null | sed -n 's/.* \([0-9]*\) received.*/\1/p'
+}
+ours() {  # ours NETNS: ikegate's XFRM states (with an SPI) and policies in the namespace
+  { ip -n "$1" xfrm state; ip -n "$1" xfrm policy; } | grep 'reqid 12293[89]' | grep -v 'spi 0x00000000' || true
+}
+# kernel_packets NETNS SPI: the packet count `ip -s xfrm state` shows for that SPI.
+kernel_packets() {
+  ip -n "$1" -s xfrm state | awk -v spi="$(printf '0x%08x' "0x$2")" '
+    $1 == "proto" && $2 == "esp" { cur = ($4 ~ "^" spi) }
+    cur && /lifetime current:/ { getline; gsub(/[^0-9,]/, ""); split($0, a, ","); print a[2]; exit }'
+}
+# counters_match NAME NETNS: for every CHILD SA of `show crypto ipsec sa`, the current outbound
+# SPI's encaps and the current inbound SPI's decaps equal the kernel's packet counters.
+counters_match() {
+  local show blocks=0 bad=0 out in enc dec
+  show=$(gw "$1" show crypto ipsec sa)
+  while read -r out in enc dec; do
+    blocks=$((blocks + 1))
+    local ko ki
+    ko=$(kernel_packets "$2" "$out")
+    ki=$(kernel_packets "$2" "$in")
+    echo "   $1 SA out $out: show $enc, kernel $ko; in $in: show $dec, kernel $ki"
+    [ "$ko" = "$enc" ] && [ "$ki" = "$dec" ] || bad=$((bad + 1))
+  done < <(awk '
+    /#pkts encaps:/ { gsub(",", ""); enc = $3 }
+    /#pkts decaps:/ { gsub(",", ""); dec = $3 }
+    /current outbound spi:/ { out = $4 }
+    /current inbound spi :/ { print out, $5, enc, dec }' <<<"$show")
+  [ "$blocks" -ge 1 ] && [ "$bad" = 0 ]
+}
+encaps_of() {  # encaps_of NAME HOST: #pkts encaps of the CHILD SA whose ACL line names HOST
+  gw "$1" show crypto ipsec sa | awk -v h="host $2 " '
+    /access-list/ { mine = index($0 " ", h) > 0 }
+    mine && /#pkts encaps:/ { gsub(",", ""); print $3; exit }'
+}
+
+CFG=tests/e2e/configs
+topo_up
+# The kernel holds the packets that trigger an ACQUIRE instead of dropping them.
+for n in $NS_ASA1 $NS_ASA2; do ip netns exec "$n" sysctl -qw net.core.xfrm_larval_drop=0; done
+
+# 0. `auto` (the default) takes the kernel's ESP here.
+CASE=start
+check "ASA1 starts" gw_start asa1 "$NS_ASA1" "$CFG/asa1.cfg"
+check "ASA2 starts" gw_start asa2 "$NS_ASA2" "$CFG/asa2.cfg"
+check "auto picks xfrm on this kernel (ASA1 log)" grep -q "data plane auto: xfrm" "$RUN_DIR/asa1.log"
+check "ASA2 runs the xfrm data plane" grep -q "data plane xfrm" "$RUN_DIR/asa2.log"
+check "the crypto map policies are in the kernel (2 ACL lines x out/in/fwd)" \
+  test "$(ip -n "$NS_ASA1" xfrm policy | grep -c 'reqid 12293')" = 6
+
+# 1. Traffic brings the tunnel up, from both sides; each host pair has its CHILD SA.
+CASE=traffic
+check "ping 192.168.1.1 -> 192.168.2.99 sets the tunnel up (no packet lost)" \
+  test "$(received "$NS_H1" 192.168.1.1 192.168.2.99 3)" = 3
+check "ping 192.168.1.12 -> 192.168.2.99 (second CHILD SA)" \
+  test "$(received "$NS_H1" 192.168.1.12 192.168.2.99 3)" = 3
+check "ping 192.168.2.99 -> 192.168.1.1 from the other side" \
+  test "$(received "$NS_H2" 192.168.2.99 192.168.1.1 3)" = 3
+sa1=$(gw asa1 show crypto ikev2 sa)
+echo "$sa1"
+check "ASA1: one IKE SA with two CHILD SAs" contains "$sa1" "IKE count:1, CHILD count:2"
+ipsec1=$(gw asa1 show crypto ipsec sa)
+echo "$ipsec1" | sed -n '1,40p'
+check "show crypto ipsec sa names the xfrm backend for every SA" \
+  test "$(grep -c 'data plane: xfrm' <<<"$ipsec1")" = 4
+check "ESP SAs are in the kernel (ip xfrm state: 4 on ASA1)" \
+  test "$(ip -n "$NS_ASA1" xfrm state | grep -c 'proto esp spi 0x[0-9a-f]* reqid 12293[89][0-9]*')" = 4
+ip -n "$NS_ASA1" -s xfrm state list nokeys | sed -n "1,16p"
+check "ASA1: show counters equal ip -s xfrm state" counters_match asa1 "$NS_ASA1"
+check "ASA2: show counters equal ip -s xfrm state" counters_match asa2 "$NS_ASA2"
+check "ASA1: 192.168.1.1's SA encapsulated its 3 requests and 3 replies" test "$(encaps_of asa1 192.168.1.1)" = 6
+check "ASA1: 192.168.1.12's SA encapsulated its 3 requests" test "$(encaps_of asa1 192.168.1.12)" = 3
+
+# 2. SIGTERM removes exactly ikegate's state; a foreign policy survives.
+CASE=sigterm
+ip -n "$NS_ASA1" xfrm policy add src 172.31.0.0/24 dst 172.31.1.0/24 dir out \
+  tmpl src 10.0.0.1 dst 10.0.0.9 proto esp mode tunnel reqid 7
+gw_stop asa1 TERM
+check "SIGTERM: no state or policy of ASA1's is left" test -z "$(ours "$NS_ASA1")"
+check "SIGTERM: the foreign policy (reqid 7) is still there" \
+  test "$(ip -n "$NS_ASA1" xfrm policy | grep -c 'reqid 7 ')" = 1
+check "ASA2 removed its SAs on ASA1's Delete" wait_for 10 test -z "$(ip -n "$NS_ASA2" xfrm state | grep 'proto esp')"
+
+# 3. kill -9, then restart: the new instance removes what the killed one left, traffic flows.
+CASE=kill-9
+check "ASA1 starts again" gw_start asa1 "$NS_ASA1" "$CFG/asa1.cfg"
+check "tunnel up again" test "$(received "$NS_H1" 192.168.1.1 192.168.2.99 3)" = 3
+old_spis=$(ip -n "$NS_ASA1" xfrm state | sed -n 's/.*proto esp spi \(0x[0-9a-f]*\) .*/\1/p' | sort)
+check "ASA1 has SAs before kill -9" test -n "$old_spis"
+gw_stop asa1 KILL
+check "kill -9 leaves the killed instance's state behind" test -n "$(ours "$NS_ASA1")"
+check "ASA1 restarts after kill -9" gw_start asa1 "$NS_ASA1" "$CFG/asa1.cfg"
+check "restart: the leftovers were removed (log)" grep -q "left by an earlier instance" "$RUN_DIR/asa1.log"
+left=$(ip -n "$NS_ASA1" xfrm state | sed -n 's/.*proto esp spi \(0x[0-9a-f]*\) .*/\1/p' | sort | comm -12 - <(echo "$old_spis"))
+check "restart: none of the killed instance's SAs is left" test -z "$left"
+check "restart: the foreign policy survived" test "$(ip -n "$NS_ASA1" xfrm policy | grep -c 'reqid 7 ')" = 1
+check "restart: traffic flows again" test "$(received "$NS_H1" 192.168.1.1 192.168.2.99 3)" -ge 2
+
+gw_stop asa1 TERM
+gw_stop asa2 TERM
+check "both stopped: nothing of ikegate's left in either namespace" \
+  test -z "$(ours "$NS_ASA1")$(ours "$NS_ASA2")"
+
+# 4. The backend's own kernel tests, where the kernel has ESP (probe, add_sa, counters).
+CASE=unit
+unit=$(dirname "$IKEGATE")/unit_dataplane
+if [ -x "$unit" ]; then
+  check "unit_dataplane XfrmKernel.* pass on a kernel with ESP" \
+    timeout 60 "$unit" --gtest_filter='XfrmKernel.*' --gtest_brief=1
+fi
+
+if [ "$FAILS" != 0 ]; then
+  for name in asa1 asa2; do
+    echo "---- $name log (tail)"
+    tail -n 40 "$RUN_DIR/$name.log"
+  done
+fi
+check_summary
+exit "$FAILS"
