@@ -712,29 +712,43 @@ struct Engine::Impl {
 
   // ---- Main Mode: initiator -------------------------------------------------------------------
 
-  Isakmp* start_main_mode(const Endpoint& local, const Endpoint& remote, TimePoint now) {
-    if (options.aggressive) return start_aggressive(local, remote, now);
+  // A new ISAKMP SA with `remote`, keyed with its pre-shared key; nullptr (logged) without one.
+  std::unique_ptr<Isakmp> new_sa(const Endpoint& local, const Endpoint& remote, bool initiator, std::uint64_t cky_i, TimePoint now) {
     const auto* auth = peer_auth(remote.address);
     if (!auth || auth->local_psk.empty() || auth->local_psk_masked) {
-      note(nullptr, 1, fmt::format("IP = {}, no pre-shared key for the peer", remote.address.to_string()));
-      return nullptr;
-    }
-    auto offers = local_p1();
-    if (offers.empty()) {
-      note(nullptr, 1, "no usable crypto isakmp policy (pre-share, DES/3DES/AES)");
+      note(nullptr, 1, fmt::format("IP = {}, no pre-shared key or tunnel-group for the peer", remote.address.to_string()));
       return nullptr;
     }
     if (sas.size() >= options.max_sas) return nullptr;
     auto sa = std::make_unique<Isakmp>();
-    do sa->cky_i = random.u64();
-    while (sa->cky_i == 0 || sas.contains(sa->cky_i));
+    sa->cky_i = cky_i;
+    if (initiator) {
+      do sa->cky_i = random.u64();
+      while (sa->cky_i == 0 || sas.contains(sa->cky_i));
+    } else {
+      do sa->cky_r = random.u64();
+      while (sa->cky_r == 0);
+    }
     sa->conn_id = next_conn_id++;
-    sa->initiator = true;
+    sa->initiator = initiator;
     sa->local = local;
     sa->remote = remote;
     sa->peer_name = auth->name;
     sa->psk = auth->local_psk;
     sa->created = sa->last_heard = now;
+    return sa;
+  }
+
+
+  Isakmp* start_main_mode(const Endpoint& local, const Endpoint& remote, TimePoint now) {
+    if (options.aggressive) return start_aggressive(local, remote, now);
+    auto offers = local_p1();
+    if (offers.empty()) {
+      note(nullptr, 1, "no usable crypto isakmp policy (pre-share, DES/3DES/AES)");
+      return nullptr;
+    }
+    auto sa = new_sa(local, remote, true, 0, now);
+    if (!sa) return nullptr;
     sa->offered = offers;
     is::Proposal prop;
     prop.number = 1;
@@ -983,28 +997,13 @@ struct Engine::Impl {
   }
 
   void on_mm1(const Endpoint& local, const Endpoint& remote, const is::Message& m, ByteView datagram, TimePoint now) {
-    const auto* auth = peer_auth(remote.address);
-    if (!auth || auth->local_psk.empty() || auth->local_psk_masked) {
-      note(nullptr, 1, fmt::format("IP = {}, no pre-shared key or tunnel-group for the peer", remote.address.to_string()));
-      return;
-    }
-    if (sas.size() >= options.max_sas || sas.contains(m.header.cookie_i)) return;
     const auto* saP = is::find<is::SaPayload>(m.payloads);
     if (!saP || saP->proposals.empty() || saP->proposals[0].protocol != is::ProtocolId::ISAKMP) {
       note(nullptr, 1, fmt::format("IP = {}, Main Mode 1 without an ISAKMP proposal", remote.address.to_string()));
       return;
     }
-    auto sa = std::make_unique<Isakmp>();
-    sa->cky_i = m.header.cookie_i;
-    do sa->cky_r = random.u64();
-    while (sa->cky_r == 0);
-    sa->conn_id = next_conn_id++;
-    sa->initiator = false;
-    sa->local = local;
-    sa->remote = remote;
-    sa->peer_name = auth->name;
-    sa->psk = auth->local_psk;
-    sa->created = sa->last_heard = now;
+    auto sa = new_sa(local, remote, false, m.header.cookie_i, now);
+    if (!sa) return;
     state_change(*sa, "IKE_READY", "IKE_R_MM1");
     auto chosen = choose_p1(saP->proposals[0], sa.get());
     if (!chosen) {
@@ -1016,13 +1015,7 @@ struct Engine::Impl {
     note(sa.get(), 7, "Oakley proposal is acceptable");
     sa->suite = chosen->second;
     // SAi_b is the SA body as it travelled (RFC 2409 5), not a re-encoding of what we parsed.
-    for (std::size_t i = 0; i < m.payloads.size(); ++i)
-      if (m.payloads[i].type == is::PayloadType::SA) {
-        const auto& sp = m.spans[i];
-        auto body = datagram.subspan(sp.offset + is::kGenericHeaderSize, sp.length - is::kGenericHeaderSize);
-        sa->sa_i_body.assign(body.begin(), body.end());
-        break;
-      }
+    sa->sa_i_body = raw_body(m, datagram, is::PayloadType::SA);
     read_vendor_ids(*sa, m.payloads);
     is::Proposal reply = saP->proposals[0];
     reply.transforms = {saP->proposals[0].transforms[chosen->first]};
@@ -1114,28 +1107,15 @@ struct Engine::Impl {
   }
 
   Isakmp* start_aggressive(const Endpoint& local, const Endpoint& remote, TimePoint now) {
-    const auto* auth = peer_auth(remote.address);
-    if (!auth || auth->local_psk.empty() || auth->local_psk_masked) {
-      note(nullptr, 1, fmt::format("IP = {}, no pre-shared key for the peer", remote.address.to_string()));
-      return nullptr;
-    }
     auto all = local_p1();
-    if (all.empty() || sas.size() >= options.max_sas) return nullptr;
+    if (all.empty()) return nullptr;
     // The KE is sent before the group is agreed: only the first policy's group is offered.
     std::vector<P1Choice> offers;
     for (const auto& c : all)
       if (c.group == all.front().group) offers.push_back(c);
-    auto sa = std::make_unique<Isakmp>();
-    do sa->cky_i = random.u64();
-    while (sa->cky_i == 0 || sas.contains(sa->cky_i));
-    sa->conn_id = next_conn_id++;
-    sa->initiator = true;
+    auto sa = new_sa(local, remote, true, 0, now);
+    if (!sa) return nullptr;
     sa->aggressive = true;
-    sa->local = local;
-    sa->remote = remote;
-    sa->peer_name = auth->name;
-    sa->psk = auth->local_psk;
-    sa->created = sa->last_heard = now;
     sa->offered = offers;
     sa->suite.group = offers.front().group;
     if (!make_dh_and_nonce(*sa)) return nullptr;
@@ -1163,30 +1143,16 @@ struct Engine::Impl {
   }
 
   void on_am1(const Endpoint& local, const Endpoint& remote, const is::Message& m, ByteView data, TimePoint now) {
-    const auto* auth = peer_auth(remote.address);
     const auto* saP = is::find<is::SaPayload>(m.payloads);
     const auto* ke = is::find<is::KePayload>(m.payloads);
     const auto* nonce = is::find<is::NoncePayload>(m.payloads);
-    if (!auth || auth->local_psk.empty() || auth->local_psk_masked) {
-      note(nullptr, 1, fmt::format("IP = {}, no pre-shared key or tunnel-group for the peer", remote.address.to_string()));
-      return;
-    }
     if (!saP || saP->proposals.empty() || !ke || !nonce || !is::find<is::IdPayload>(m.payloads)) {
       note(nullptr, 1, fmt::format("IP = {}, Aggressive Mode 1 without SA, KE, NONCE and ID", remote.address.to_string()));
       return;
     }
-    if (sas.size() >= options.max_sas || sas.contains(m.header.cookie_i)) return;
-    auto sa = std::make_unique<Isakmp>();
-    sa->cky_i = m.header.cookie_i;
-    do sa->cky_r = random.u64();
-    while (sa->cky_r == 0);
-    sa->conn_id = next_conn_id++;
+    auto sa = new_sa(local, remote, false, m.header.cookie_i, now);
+    if (!sa) return;
     sa->aggressive = true;
-    sa->local = local;
-    sa->remote = remote;
-    sa->peer_name = auth->name;
-    sa->psk = auth->local_psk;
-    sa->created = sa->last_heard = now;
     state_change(*sa, "IKE_READY", "IKE_R_AM1");
     auto chosen = choose_p1(saP->proposals[0], sa.get());
     if (!chosen || ke->data.size() != crypto::dh_public_size(chosen->second.group)) {
