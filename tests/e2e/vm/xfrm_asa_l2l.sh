@@ -85,7 +85,24 @@ check "ASA2: show counters equal ip -s xfrm state" counters_match asa2 "$NS_ASA2
 check "ASA1: 192.168.1.1's SA encapsulated its 3 requests and 3 replies" test "$(encaps_of asa1 192.168.1.1)" = 6
 check "ASA1: 192.168.1.12's SA encapsulated its 3 requests" test "$(encaps_of asa1 192.168.1.12)" = 3
 
-# 2. SIGTERM removes exactly ikegate's state; a foreign policy survives.
+# 2. Rekey under a continuous ping: ASA1 with 10-second CHILD SAs rekeys about every 9 s;
+# the kernel moves to the new SAs without losing a packet and the old ones are deleted.
+CASE=rekey
+gw_stop asa1 TERM
+wait_for 10 test -z "$(ip -n "$NS_ASA2" xfrm state | grep 'proto esp')"
+check "ASA1 starts with --ipsec-lifetime 10" gw_start asa1 "$NS_ASA1" "$CFG/asa1.cfg" --ipsec-lifetime 10
+check "tunnel up" test "$(received "$NS_H1" 192.168.1.1 192.168.2.99 2)" = 2
+spi_before=$(gw asa1 show crypto ipsec sa | awk '/current outbound spi:/ { print $4; exit }')
+check "60 pings over 24 s across the rekeys: none lost"   test "$(ip netns exec "$NS_H1" ping -n -q -c 60 -i 0.4 -W 3 -I 192.168.1.1 192.168.2.99 2>/dev/null |
+    sed -n 's/.* \([0-9]*\) received.*/\1/p')" = 60
+spi_after=$(gw asa1 show crypto ipsec sa | awk '/current outbound spi:/ { print $4; exit }')
+echo "   outbound SPI before $spi_before, after $spi_after"
+check "the CHILD SA was rekeyed (new outbound SPI)" test -n "$spi_after" -a "$spi_before" != "$spi_after"
+check "rekeyed SAs were deleted from the kernel (at most one overlapping pair)" \
+  test "$(ip -n "$NS_ASA1" xfrm state | grep -c 'proto esp')" -le 4
+check "ASA1: show counters equal ip -s xfrm state after the rekeys" counters_match asa1 "$NS_ASA1"
+
+# 3. SIGTERM removes exactly ikegate's state; a foreign policy survives.
 CASE=sigterm
 ip -n "$NS_ASA1" xfrm policy add src 172.31.0.0/24 dst 172.31.1.0/24 dir out \
   tmpl src 10.0.0.1 dst 10.0.0.9 proto esp mode tunnel reqid 7
@@ -95,7 +112,7 @@ check "SIGTERM: the foreign policy (reqid 7) is still there" \
   test "$(ip -n "$NS_ASA1" xfrm policy | grep -c 'reqid 7 ')" = 1
 check "ASA2 removed its SAs on ASA1's Delete" wait_for 10 test -z "$(ip -n "$NS_ASA2" xfrm state | grep 'proto esp')"
 
-# 3. kill -9, then restart: the new instance removes what the killed one left, traffic flows.
+# 4. kill -9, then restart: the new instance removes what the killed one left, traffic flows.
 CASE=kill-9
 check "ASA1 starts again" gw_start asa1 "$NS_ASA1" "$CFG/asa1.cfg"
 check "tunnel up again" test "$(received "$NS_H1" 192.168.1.1 192.168.2.99 3)" = 3
@@ -115,7 +132,7 @@ gw_stop asa2 TERM
 check "both stopped: nothing of ikegate's left in either namespace" \
   test -z "$(ours "$NS_ASA1")$(ours "$NS_ASA2")"
 
-# 4. The backend's own kernel tests, where the kernel has ESP (probe, add_sa, counters).
+# 5. The backend's own kernel tests, where the kernel has ESP (probe, add_sa, counters).
 CASE=unit
 unit=$(dirname "$IKEGATE")/unit_dataplane
 if [ -x "$unit" ]; then
