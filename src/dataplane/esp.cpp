@@ -11,6 +11,8 @@
 
 #include <fmt/format.h>
 
+#include "crypto/ossl.h"
+
 namespace ikegate::dataplane {
 
 std::string_view to_string(Direction d) { return d == Direction::Inbound ? "inbound" : "outbound"; }
@@ -140,6 +142,9 @@ Result<CipherInfo> cipher_info(EncrId encr, std::uint16_t key_bits) {
         default: break;
       }
       break;
+    case EncrId::DES:  // RFC 2405: still in IKEv1 configurations (esp-des)
+      if (key_bits == 0 || key_bits == 64) return CipherInfo{"DES-CBC", 8, 8, 8, 0, false};
+      break;
     case EncrId::TRIPLE_DES:
       return CipherInfo{"DES-EDE3-CBC", 24, 8, 8, 0, false};
     case EncrId::AES_GCM_8:
@@ -215,7 +220,9 @@ Result<std::unique_ptr<EspSa>> EspSa::create(const SaParams& p) {
     return fail(fmt::format("ESP: {} needs a {}-octet encryption key, got {} octets", ci->name,
                             want_key, p.encr_key.size()));
 
-  CipherPtr cipher(EVP_CIPHER_fetch(nullptr, ci->name, nullptr));
+  // OpenSSL 3 keeps single DES in its legacy provider, which crypto/ loads on demand.
+  CipherPtr cipher(p.encr == EncrId::DES ? crypto::ossl::fetch_cipher(ci->name, true).release()
+                                         : EVP_CIPHER_fetch(nullptr, ci->name, nullptr));
   if (!cipher) return fail(fmt::format("ESP: OpenSSL has no {}", ci->name));
   sa->h_->cipher.reset(EVP_CIPHER_CTX_new());
   if (!sa->h_->cipher) return fail("ESP: out of memory");

@@ -37,6 +37,7 @@ const Suite kSuites[] = {
     {"aes256_sha512", EncrId::AES_CBC, 256, IntegId::HMAC_SHA2_512_256, 32, 64},
     {"aes128_md5", EncrId::AES_CBC, 128, IntegId::HMAC_MD5_96, 16, 16},
     {"3des_sha1", EncrId::TRIPLE_DES, 192, IntegId::HMAC_SHA1_96, 24, 20},
+    {"des_md5", EncrId::DES, 0, IntegId::HMAC_MD5_96, 8, 16},  // the PIX/IOS seed's esp-des esp-md5-hmac
 };
 
 SaParams params(const Suite& s, Direction d, bool esn = false, std::uint32_t window = 64) {
