@@ -13,7 +13,19 @@ echo "== build (RelWithDebInfo)"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$jobs"
 echo "== tests"
-ctest --test-dir build --output-on-failure -j"$jobs"
+# The end-to-end tests leave their logs here (tests/e2e/lib/asa_l2l.sh): no key may be in them.
+e2e_logs=$(mktemp -d)
+IKEGATE_E2E_LOGS=$e2e_logs ctest --test-dir build --output-on-failure -j"$jobs"
+echo "== no pre-shared key in any log or output of the end-to-end tests"
+mapfile -t logs < <(find "$e2e_logs" -type f)
+if [ ${#logs[@]} -gt 0 ]; then
+  if ! /usr/bin/python3 tests/e2e/hostile/secret_scan.py --secret cisco123 --secret wrongkey --hex-only cisco \
+    "${logs[@]}" | tail -n 20; then
+    echo "a key was found in the logs above"
+    exit 1
+  fi
+fi
+rm -rf "$e2e_logs"
 
 echo "== build (ASan+UBSan)"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DIKEGATE_SANITIZE=ON -DIKEGATE_BENCH=OFF >/dev/null

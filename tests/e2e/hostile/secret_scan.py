@@ -1,10 +1,11 @@
 #!/usr/bin/python3
 """Looks for secrets in what ikegate printed: logs, debug output, show output.
 
-    secret_scan.py [--secret TEXT]... [--charon-log FILE]... FILE...
+    secret_scan.py [--secret TEXT]... [--hex-only TEXT]... [--charon-log FILE]... FILE...
 
 Every --secret (a pre-shared key or password) is searched as text (any case), as hex (upper or
-lower case, with or without a blank or colon between octets) and in base64. With --charon-log,
+lower case, with or without a blank or colon between octets) and in base64; a --hex-only one
+(a key too common a word to look for as text, such as "cisco") only as hex. With --charon-log,
 the keys a strongSwan peer logged at level 4 ("Sk_d secret => 20 bytes @ ...", CHILD SA
 "encryption/integrity ... key") are searched too, as hex in every spelling: ikegate derives the
 same keys, and none may ever appear in its output. Prints each finding as FILE:LINE: what, and
@@ -56,6 +57,7 @@ def charon_keys(path):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--secret", action="append", default=[])
+    ap.add_argument("--hex-only", action="append", default=[])
     ap.add_argument("--charon-log", action="append", default=[])
     ap.add_argument("files", nargs="+")
     a = ap.parse_args()
@@ -63,6 +65,9 @@ def main():
     needles = []
     for s in a.secret:
         needles += [(f"pre-shared key/password ({label})", rx) for label, rx in spellings(s.encode())]
+    for s in a.hex_only:
+        needles += [(f"pre-shared key/password ({label})", rx) for label, rx in spellings(s.encode())
+                    if label.startswith("hex")]
     derived = 0
     for log in a.charon_log:
         for label, value in charon_keys(log):
@@ -79,7 +84,7 @@ def main():
                     if rx.search(line):
                         print(f"{path}:{n}: {what}")
                         found += 1
-    print(f"secret_scan: {len(a.files)} files, {len(a.secret)} secrets, {derived} derived keys, "
+    print(f"secret_scan: {len(a.files)} files, {len(a.secret) + len(a.hex_only)} secrets, {derived} derived keys, "
           f"{found} findings")
     return 1 if found else 0
 

@@ -101,10 +101,22 @@ ping_from() {
   ip netns exec "$NS_H1" ping -n -q -c "$3" -i 0.2 -W 2 -I "$1" "$2"
 }
 
+# With IKEGATE_E2E_LOGS naming a directory (scripts/test.sh sets it), the logs and outputs of
+# this run are copied there before RUN_DIR goes: the suite searches them all for leaked keys.
+keep_logs() {
+  [ -n "${IKEGATE_E2E_LOGS:-}" ] && [ -d "$IKEGATE_E2E_LOGS" ] || return 0
+  local dest
+  dest="$IKEGATE_E2E_LOGS/$(basename "$0" .sh)-$TAG"
+  mkdir -p "$dest" &&
+    find "$RUN_DIR" -type f \( -name '*.log' -o -name '*.txt' \) ! -name 'charon*' -exec cp --backup=numbered -t "$dest" {} + 2>/dev/null
+  return 0
+}
+
 topo_down() {
   local name
   for name in "${!GW_PID[@]}"; do gw_stop "$name"; done
   local n
   for n in $NS_H1 $NS_ASA1 $NS_ASA2 $NS_H2; do ip netns del "$n" 2>/dev/null; done
+  keep_logs
   rm -rf "$RUN_DIR"
 }

@@ -61,6 +61,7 @@ topo_down() {
   sw_stop_all
   local n
   for n in $NS_H1 $NS_R1 $NS_SW $NS_H2; do ip netns del "$n" 2>/dev/null; done
+  keep_logs
   [ -n "${KEEP_RUN_DIR:-}" ] && { echo "logs kept in $RUN_DIR"; return 0; }
   rm -rf "$RUN_DIR"
 }
