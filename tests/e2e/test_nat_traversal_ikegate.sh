@@ -131,7 +131,7 @@ keepalives=$(cap_count "$CAP" 'ip.src == 10.0.0.1 && udp.dstport == 4500 && udpe
 echo "     | capture: IKE_SA_INIT to 500: $init500, IKE_AUTH to 4500: $auth4500 (to 500: $auth500), ESP in UDP 4500: $esp_udp, raw ESP: $esp_raw, keepalives from the NAT: $keepalives"
 check "IKE_SA_INIT on port 500" test "$init500" -ge 1
 check "IKE_AUTH moved to port 4500 (none on 500)" test "$auth4500" -ge 1 -a "$auth500" = 0
-check "ESP in UDP 4500: at least the 22 pings and replies" test "$esp_udp" -ge 22
+check "ESP in UDP 4500: the 10 pings and their replies at least" test "$esp_udp" -ge 20
 check "no ESP as IP protocol 50" test "$esp_raw" = 0
 check "NAT keepalives (one 0xFF octet, RFC 3948 2.3) from ASA1 through the NAT" test "$keepalives" -ge 1
 check "ASA2 never sends keepalives (it is not behind a NAT)" \

@@ -47,6 +47,8 @@ cap_start() {
 }
 
 cap_stop() {
+  [ -n "$CAP_PID" ] || return 0
+  sleep 1  # dumpcap writes in batches: let the last packets reach the file
   stop_pid "$CAP_PID" INT 50
   CAP_PID=""
 }
