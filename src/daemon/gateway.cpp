@@ -18,6 +18,7 @@
 #include "daemon/event_loop.h"
 #include "daemon/ike_socket.h"
 #include "daemon/interfaces.h"
+#include "daemon/null_dataplane.h"
 #include "daemon/secret_file.h"
 #include "daemon/worker_pool.h"
 #include "dataplane/userspace.h"
@@ -28,34 +29,6 @@
 namespace ikegate::daemon {
 
 namespace {
-
-// A dataplane for `--dataplane none`: IKE only (tests of the control plane, benchmarks).
-class NullDataPlane final : public dataplane::DataPlane {
- public:
-  explicit NullDataPlane(Random& r) : random_(r) {}
-  std::string_view name() const override { return "none"; }
-  Result<std::uint32_t> allocate_spi() override {
-    std::uint32_t spi;
-    do spi = random_.u32();
-    while (spi < 256);
-    return spi;
-  }
-  Result<void> add_sa(const dataplane::SaParams&) override { return {}; }
-  Result<void> delete_sa(std::uint32_t, dataplane::Direction) override { return {}; }
-  Result<void> add_policy(const dataplane::PolicyParams&) override { return {}; }
-  Result<void> delete_policy(std::uint32_t) override { return {}; }
-  std::optional<dataplane::SaCounters> counters(std::uint32_t, dataplane::Direction) const override {
-    return std::nullopt;
-  }
-  int event_fd() const override { return -1; }
-  std::vector<dataplane::Event> drain_events() override { return {}; }
-  void inject_udp_esp(ByteView, const Endpoint&, const Endpoint&) override {}
-  void set_encap_socket(int) override {}
-  Result<void> shutdown() override { return {}; }
-
- private:
-  Random& random_;
-};
 
 std::string timestamp() {
   std::time_t t = std::time(nullptr);

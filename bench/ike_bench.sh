@@ -1,0 +1,319 @@
+#!/bin/bash
+# IKE set-up cost and memory, ikegate vs strongSwan, with one load generator (`ikegate loadgen`).
+#
+#   sudo bench/ike_bench.sh BUILD/ikegate [BUILD/bench_crypto]
+#
+# Topology: namespace LG (10.9.0.1, the load generator) -- veth -- namespace RS (10.9.0.2, the
+# responder under test). Each run starts a fresh responder, reads its CPU time (user + system,
+# all threads, /proc/PID/stat) and resident memory (VmRSS) before and after `ikegate loadgen`
+# established N IKE SAs with their first CHILD SA (PSK), and stops it. ikegate and strongSwan
+# alternate run by run (A B, then B A) so that machine noise falls on both; medians per cell.
+#
+# Responders:
+#   ikegate    `ikegate run --dataplane none` (IKE only: SPIs allocated, nothing installed)
+#   strongSwan Debian's charon with kernel-libipsec (its userspace ESP: SAs are installed in
+#              charon's own memory, no kernel state), install_routes = no, logging off,
+#              DoS limits raised (block_threshold, cookie_threshold, init_limit_half_open) and
+#              the IKE SA hash table sized for the load (ikesa_table_size 32768 instead of 1).
+#
+# Environment (defaults in brackets):
+#   GROUPS_LIST ["31 19 14"]  SUITES ["gcm cbc"]   gcm = AES-GCM-128 (IKE prf SHA-256, ESP
+#                                                  AES-GCM-128), cbc = AES-CBC-256 + SHA-256
+#   ROUNDS [3]  N_SMALL [1000]  N_LARGE [10000] (large runs: group 31 and 14, suite gcm/cbc)
+#   MEM_N ["10000 50000"] (memory: group 31, gcm, one run each)  RUN_TIMEOUT [300] seconds
+#   WINDOW [64] negotiations in flight from the generator
+# Results: one line per run in RESULTS/runs.tsv, summary in RESULTS/summary.txt.
+set -u
+IKEGATE=$(readlink -f "${1:?usage: $0 BUILD/ikegate [BUILD/bench_crypto]}")
+BENCH_CRYPTO=${2:-}
+GROUPS_LIST=${GROUPS_LIST:-"31 19 14"}
+SUITES=${SUITES:-"gcm cbc"}
+ROUNDS=${ROUNDS:-3}
+N_SMALL=${N_SMALL:-1000}
+N_LARGE=${N_LARGE-10000}
+MEM_N=${MEM_N-"10000 50000"}
+RUN_TIMEOUT=${RUN_TIMEOUT:-300}
+WINDOW=${WINDOW:-64}
+CHARON=${CHARON:-/usr/lib/ipsec/charon}
+source "$(dirname "$(readlink -f "$0")")/../tests/interop/lib/strongswan.sh"
+SW_CHARON=$CHARON
+TAG=$$
+NS_LG=ikeb-lg-$TAG
+NS_RS=ikeb-rs-$TAG
+umask 077
+RESULTS=$(mktemp -d /tmp/ike-bench.XXXXXX)
+chmod 755 "$RESULTS"
+RESP_PID=""
+HZ=$(getconf CLK_TCK)
+
+log() { echo "[$(date +%T)] $*" >&2; }
+
+cleanup() {
+  [ -n "$RESP_PID" ] && kill "$RESP_PID" 2>/dev/null && sleep 0.5 && kill -9 "$RESP_PID" 2>/dev/null
+  ip netns del "$NS_LG" 2>/dev/null
+  ip netns del "$NS_RS" 2>/dev/null
+}
+trap cleanup EXIT
+
+[ "$(id -u)" = 0 ] || { echo "run as root (network namespaces)" >&2; exit 77; }
+[ -x "$CHARON" ] || { echo "strongSwan's charon is missing: run scripts/deps.sh" >&2; exit 77; }
+
+ip netns add "$NS_LG"
+ip netns add "$NS_RS"
+ip -n "$NS_LG" link set lo up
+ip -n "$NS_RS" link set lo up
+ip link add lg0 netns "$NS_LG" type veth peer name rs0 netns "$NS_RS"
+ip -n "$NS_LG" addr add 10.9.0.1/24 dev lg0
+ip -n "$NS_RS" addr add 10.9.0.2/24 dev rs0
+# kernel-libipsec wants an address of its own inside the local traffic selector.
+ip -n "$NS_RS" addr add 10.2.0.1/16 dev lo
+ip -n "$NS_LG" link set lg0 up
+ip -n "$NS_RS" link set rs0 up
+
+# ---- configurations -----------------------------------------------------------------------
+PSK=bench-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+
+asa_cfg() {  # asa_cfg FILE LOCAL PEER LOCAL_NET PEER_NET GROUP SUITE
+  local f=$1 me=$2 peer=$3 lnet=$4 pnet=$5 group=$6 suite=$7 ike esp
+  if [ "$suite" = gcm ]; then
+    ike=$' encryption aes-gcm\n integrity null\n prf sha256'
+    esp=$' protocol esp encryption aes-gcm\n protocol esp integrity null'
+  else
+    ike=$' encryption aes-256\n integrity sha256\n prf sha256'
+    esp=$' protocol esp encryption aes-256\n protocol esp integrity sha-256'
+  fi
+  cat >"$f" <<EOF
+hostname BENCH
+interface GigabitEthernet0/0
+ nameif outside
+ security-level 0
+ ip address $me 255.255.255.0
+crypto ipsec ikev2 ipsec-proposal P
+$esp
+access-list L extended permit ip $lnet 255.255.0.0 $pnet 255.255.0.0
+crypto map M 1 match address L
+crypto map M 1 set peer $peer
+crypto map M 1 set ikev2 ipsec-proposal P
+crypto map M interface outside
+crypto ikev2 policy 1
+$ike
+ group $group
+ lifetime seconds 86400
+crypto ikev2 enable outside
+tunnel-group $peer type ipsec-l2l
+tunnel-group $peer ipsec-attributes
+ ikev2 remote-authentication pre-shared-key $PSK
+ ikev2 local-authentication pre-shared-key $PSK
+ isakmp keepalive disable
+EOF
+}
+
+sw_cfg() {  # sw_cfg DIR GROUP SUITE
+  local dir=$1 group=$2 suite=$3 g ike esp
+  case $group in 31) g=curve25519 ;; 19) g=ecp256 ;; 14) g=modp2048 ;; esac
+  if [ "$suite" = gcm ]; then ike=aes128gcm16-prfsha256-$g; esp=aes128gcm16; else ike=aes256-sha256-$g; esp=aes256-sha256; fi
+  mkdir -p "$dir/run"
+  cat >"$dir/strongswan.conf" <<EOF
+charon {
+  load_modular = no
+  load = random nonce openssl pem pkcs1 x509 pubkey curve25519 aes sha1 sha2 hmac gcm kdf kernel-libipsec kernel-netlink socket-default vici
+  install_routes = no
+  block_threshold = 1000000
+  cookie_threshold = 1000000
+  init_limit_half_open = 0
+  ikesa_table_size = 32768
+  ikesa_table_segments = 16
+  plugins {
+    vici {
+      socket = unix://$dir/run/charon.vici
+    }
+  }
+  syslog {
+    daemon {
+      default = -1
+    }
+  }
+  filelog {
+    charon {
+      path = $dir/charon.log
+      default = 0
+    }
+  }
+}
+EOF
+  cat >"$dir/swanctl.conf" <<EOF
+connections {
+  lg {
+    version = 2
+    local_addrs = 10.9.0.2
+    remote_addrs = 10.9.0.1
+    proposals = $ike
+    dpd_delay = 0
+    local { auth = psk
+      id = 10.9.0.2 }
+    remote { auth = psk
+      id = 10.9.0.1 }
+    children {
+      c { local_ts = 10.2.0.0/16
+        remote_ts = 10.1.0.0/16
+        esp_proposals = $esp
+        mode = tunnel }
+    }
+  }
+}
+secrets {
+  ike-lg { id-1 = 10.9.0.1
+    secret = $PSK }
+}
+EOF
+}
+
+# ---- responders ---------------------------------------------------------------------------
+start_responder() {  # start_responder IMPL GROUP SUITE DIR -> RESP_PID
+  local impl=$1 group=$2 suite=$3 dir=$4 i
+  mkdir -p "$dir"
+  if [ "$impl" = ikegate ]; then
+    asa_cfg "$dir/resp.cfg" 10.9.0.2 10.9.0.1 10.2.0.0 10.1.0.0 "$group" "$suite"
+    ip netns exec "$NS_RS" "$IKEGATE" run --config "$dir/resp.cfg" --dataplane none --socket "$dir/ctl" \
+      >"$dir/resp.log" 2>&1 &
+    RESP_PID=$!
+    for i in $(seq 100); do
+      [ -S "$dir/ctl" ] && "$IKEGATE" --socket "$dir/ctl" show crypto ikev2 sa >/dev/null 2>&1 && return 0
+      kill -0 "$RESP_PID" 2>/dev/null || break
+      sleep 0.1
+    done
+  else
+    sw_cfg "$dir" "$group" "$suite"
+    if sw_start "$impl" "$NS_RS" "$dir" && sw_load "$impl"; then
+      RESP_PID=${SW_PID[$impl]}
+      return 0
+    fi
+    RESP_PID=${SW_PID[$impl]:-}
+  fi
+  log "responder $impl did not start:"
+  tail -n 20 "$dir/resp.log" "$dir/load.out" >&2 2>/dev/null
+  return 1
+}
+
+stop_responder() {
+  [ -n "$RESP_PID" ] || return
+  kill "$RESP_PID" 2>/dev/null
+  local i
+  for i in $(seq 50); do kill -0 "$RESP_PID" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$RESP_PID" 2>/dev/null
+  wait "$RESP_PID" 2>/dev/null
+  RESP_PID=""
+}
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+
+# run_one IMPL GROUP SUITE N MODE(cpu|mem) ROUND: one line in runs.tsv.
+run_one() {
+  local impl=$1 group=$2 suite=$3 n=$4 mode=$5 round=$6
+  local dir=$RESULTS/$impl-g$group-$suite-n$n-$mode-r$round
+  start_responder "$impl" "$group" "$suite" "$dir" || { stop_responder; return 1; }
+  asa_cfg "$dir/lg.cfg" 10.9.0.1 10.9.0.2 10.1.0.0 10.2.0.0 "$group" "$suite"
+  sleep 0.3
+  local c0 r0 c1 r1 out=$dir/loadgen.out lgcpu line
+  c0=$(cpu_ticks "$RESP_PID")
+  r0=$(rss_kb "$RESP_PID")
+  if [ "$mode" = cpu ]; then
+    TIMEFORMAT='%U %S'
+    { time timeout $((RUN_TIMEOUT + 10)) ip netns exec "$NS_LG" "$IKEGATE" loadgen --config "$dir/lg.cfg" \
+        --count "$n" --window "$WINDOW" --time-limit "$RUN_TIMEOUT" >"$out" 2>"$dir/loadgen.err"; } 2>"$dir/loadgen.time"
+    c1=$(cpu_ticks "$RESP_PID")
+    r1=$(rss_kb "$RESP_PID")
+    lgcpu=$(awk '{print $1 + $2}' "$dir/loadgen.time")
+  else
+    ip netns exec "$NS_LG" "$IKEGATE" loadgen --config "$dir/lg.cfg" --count "$n" --window "$WINDOW" \
+      --time-limit "$RUN_TIMEOUT" --hold >"$out" 2>"$dir/loadgen.err" &
+    local lg=$! i
+    for i in $(seq $((RUN_TIMEOUT * 10))); do
+      grep -q established= "$out" 2>/dev/null && break
+      kill -0 "$lg" 2>/dev/null || break
+      sleep 0.1
+    done
+    sleep 1  # the responder's last answers are out; let its allocator settle
+    c1=$(cpu_ticks "$RESP_PID")
+    r1=$(rss_kb "$RESP_PID")
+    kill "$lg" 2>/dev/null
+    wait "$lg" 2>/dev/null
+    lgcpu=NA
+  fi
+  stop_responder
+  line=$(grep established= "$out" | tail -1)
+  local est elapsed
+  est=$(sed -n 's/.*established=\([0-9]*\).*/\1/p' <<<"$line")
+  elapsed=$(sed -n 's/.*elapsed=\([0-9.]*\).*/\1/p' <<<"$line")
+  [ -n "$est" ] || { est=0; elapsed=NA; }
+  awk -v impl="$impl" -v g="$group" -v s="$suite" -v n="$n" -v m="$mode" -v r="$round" -v est="$est" \
+    -v el="$elapsed" -v dc="$((c1 - c0))" -v hz="$HZ" -v dr="$((r1 - r0))" -v r1="$r1" -v lg="$lgcpu" 'BEGIN {
+      cps = est > 0 ? dc / hz / est * 1000 : "NA"; sps = (el != "NA" && el > 0) ? est / el : "NA"
+      rps = est > 0 ? dr * 1024 / est : "NA"; lps = (lg != "NA" && est > 0) ? lg / est * 1000 : "NA"
+      printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", impl, g, s, n, m, r, est, el, cps, sps, rps, r1, lps }' \
+    >>"$RESULTS/runs.tsv"
+  log "$(tail -1 "$RESULTS/runs.tsv")"
+}
+
+printf "impl\tgroup\tsuite\tn\tmode\tround\testablished\telapsed_s\tresp_cpu_ms_per_sa\tsa_per_s\trss_bytes_per_sa\trss_kb_after\tinitiator_cpu_ms_per_sa\n" \
+  >"$RESULTS/runs.tsv"
+log "results in $RESULTS; ikegate $($IKEGATE --help >/dev/null 2>&1; echo "$IKEGATE"), $("$CHARON" --version 2>&1 | head -1)"
+uptime >"$RESULTS/uptime-start.txt"
+
+pair() {  # pair ROUND ARGS...: both responders, order alternating with the round
+  local round=$1
+  shift
+  if [ $((round % 2)) = 1 ]; then
+    run_one ikegate "$@" "$round"; run_one strongswan "$@" "$round"
+  else
+    run_one strongswan "$@" "$round"; run_one ikegate "$@" "$round"
+  fi
+}
+
+for round in $(seq "$ROUNDS"); do
+  for group in $GROUPS_LIST; do
+    for suite in $SUITES; do
+      pair "$round" "$group" "$suite" "$N_SMALL" cpu
+    done
+  done
+done
+if [ -n "$N_LARGE" ]; then
+  for round in $(seq "$ROUNDS"); do
+    pair "$round" 31 gcm "$N_LARGE" cpu
+    pair "$round" 14 cbc "$N_LARGE" cpu
+  done
+fi
+for n in $MEM_N; do
+  pair 1 31 gcm "$n" mem
+done
+uptime >"$RESULTS/uptime-end.txt"
+
+# The bounds: DH + key schedule per SA from the crypto micro-benchmarks (CPU time).
+if [ -n "$BENCH_CRYPTO" ] && [ -x "$BENCH_CRYPTO" ]; then
+  "$BENCH_CRYPTO" --benchmark_filter='BM_DhKeygen|BM_IkeSaKeySchedule|BM_SkSeal|BM_SkOpen|BM_AesGcm128Seal1400' \
+    --benchmark_min_time=0.3 >"$RESULTS/bench_crypto.txt" 2>&1
+fi
+
+# Medians per (impl, group, suite, n, mode).
+python3 - "$RESULTS/runs.tsv" >"$RESULTS/summary.txt" <<'EOF'
+import csv, statistics, sys
+rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
+cells = {}
+for r in rows:
+    cells.setdefault((r["group"], r["suite"], r["n"], r["mode"], r["impl"]), []).append(r)
+def med(rs, k):
+    v = [float(r[k]) for r in rs if r[k] not in ("NA", "")]
+    return statistics.median(v) if v else float("nan")
+print("group suite n mode | ikegate: est cpu_ms/SA SA/s rss_B/SA init_cpu_ms/SA | strongSwan: est cpu_ms/SA SA/s rss_B/SA | ratio cpu rss")
+for key in sorted({k[:4] for k in cells}, key=lambda k: (k[3], int(k[2]), k[0], k[1])):
+    a, b = cells.get(key + ("ikegate",), []), cells.get(key + ("strongswan",), [])
+    ea, eb = med(a, "established"), med(b, "established")
+    ca, cb = med(a, "resp_cpu_ms_per_sa"), med(b, "resp_cpu_ms_per_sa")
+    ma, mb = med(a, "rss_bytes_per_sa"), med(b, "rss_bytes_per_sa")
+    print(f"{key[0]} {key[1]} {key[2]} {key[3]} | {ea:.0f} {ca:.3f} {med(a,'sa_per_s'):.0f} {ma:.0f} {med(a,'initiator_cpu_ms_per_sa'):.3f}"
+          f" | {eb:.0f} {cb:.3f} {med(b,'sa_per_s'):.0f} {mb:.0f} | {ca/cb if cb else float('nan'):.2f} {ma/mb if mb else float('nan'):.2f}"
+          f"  (runs {len(a)}/{len(b)})")
+EOF
+cat "$RESULTS/summary.txt"
+log "done: $RESULTS"
