@@ -287,6 +287,10 @@ std::string CommandInterpreter::show_stats() const {
   row("Retransmissions", s.retransmits);
   row("Duplicate Requests", s.duplicate_requests);
   row("DPD Timeouts", s.dpd_timeouts);
+  row("Fragments Sent", s.fragments_sent);
+  row("Fragments Received", s.fragments_received);
+  row("Fragments Refused", s.fragment_errors);
+  row("Dropped, Crypto Workers Busy", s.busy_drops);
   return out;
 }
 
