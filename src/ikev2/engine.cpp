@@ -1948,9 +1948,18 @@ struct Engine::Impl {
     auto decoded = wire::decode(data);
     if (!decoded) {
       ++stats.decode_errors;
+      const auto& e = decoded.error();
       note(nullptr, Facility::Protocol, 1,
-           fmt::format("Dropping malformed packet from {}: {} at offset {}", remote.to_string(), decoded.error().what,
-                       decoded.error().offset));
+           fmt::format("Dropping malformed packet from {}: {} at offset {}", remote.to_string(), e.what, e.offset));
+      // RFC 7296 2.5: a request with an unknown critical payload is answered, naming its type.
+      // Before an IKE SA exists that is the unauthenticated IKE_SA_INIT error answer.
+      auto h = wire::peek_header(data);
+      if (e.notify == NotifyType::UNSUPPORTED_CRITICAL_PAYLOAD && h && h->exchange == ExchangeType::IKE_SA_INIT &&
+          !h->is_response() && h->spi_r == 0 && h->message_id == 0) {
+        Message req;
+        req.header = *h;
+        send_init_error(local, remote, req, notify(NotifyType::UNSUPPORTED_CRITICAL_PAYLOAD, e.notify_data));
+      }
       return;
     }
     Message& m = *decoded;
@@ -1958,7 +1967,10 @@ struct Engine::Impl {
     bool from_initiator = (h.flags & wire::kFlagInitiator) != 0;
     bool response = (h.flags & wire::kFlagResponse) != 0;
     if (h.exchange == ExchangeType::IKE_SA_INIT && !response) {
-      if (h.spi_r != 0 || h.message_id != 0) return;
+      if (h.spi_r != 0 || h.message_id != 0) {
+        ++stats.decode_errors;
+        return;
+      }
       packet(nullptr, m, false, local, remote);
       handle_init_request(local, remote, m, data, now);
       return;
@@ -1974,8 +1986,11 @@ struct Engine::Impl {
         return;
       }
     }
-    // The role bit must say the sender is the other party of this SA.
-    if (from_initiator == sa->initiator) return;
+    // The role bit must say the sender is the other party of this SA (a reflected packet does not).
+    if (from_initiator == sa->initiator) {
+      ++stats.role_mismatch;
+      return;
+    }
     if (h.exchange == ExchangeType::IKE_SA_INIT) {
       packet(sa, m, false, local, remote);
       handle_init_response(*sa, m, data, now);
@@ -2008,6 +2023,14 @@ struct Engine::Impl {
       msg = std::move(*whole);
     } else {
       auto inner = wire::decrypt(m, data, *sa->protect_in);
+      if (!inner && !response && inner.error().notify == NotifyType::UNSUPPORTED_CRITICAL_PAYLOAD) {
+        // Authenticated, but it carries a critical payload we do not know (RFC 7296 2.5).
+        ++stats.decode_errors;
+        sa->expected_peer_mid = h.message_id + 1;
+        refuse_request(*sa, h, NotifyType::UNSUPPORTED_CRITICAL_PAYLOAD, "Request with an unsupported critical payload",
+                       inner.error().notify_data);
+        return;
+      }
       if (!inner) {
         ++stats.icv_failures;
         note(sa, Facility::Protocol, 1,
@@ -2080,10 +2103,10 @@ struct Engine::Impl {
     }
   }
 
-  void refuse_request(IkeSa& sa, const wire::Header& h, NotifyType why, std::string_view what) {
+  void refuse_request(IkeSa& sa, const wire::Header& h, NotifyType why, std::string_view what, Bytes data = {}) {
     note(&sa, Facility::Protocol, 2, fmt::format("{}: answered {}", what, notify_name(why)));
     Message r = new_message(sa, h.exchange, true, h.message_id);
-    r.payloads.push_back(notify(why));
+    r.payloads.push_back(notify(why, std::move(data)));
     send_response(sa, std::move(r));
   }
 

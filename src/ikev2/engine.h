@@ -117,6 +117,7 @@ struct Stats {
   std::uint64_t busy_drops = 0;  // negotiations dropped because the crypto workers were full
   std::uint64_t fragments_sent = 0, fragments_received = 0;  // RFC 7383
   std::uint64_t fragment_errors = 0;  // fragments the reassembler refused
+  std::uint64_t role_mismatch = 0;  // messages whose Initiator flag claims our role (reflected)
 };
 
 struct IkeSa;

@@ -887,3 +887,51 @@ TEST(Ikev2Sim, AVolumeLifetimeRekeysTheChildSaBeforeItsHardLimit) {
   EXPECT_NE(p.a.engine->snapshot(p.net.now).at(0).children.at(0).spi_in, first);
   EXPECT_EQ(p.a.engine->snapshot(p.net.now).at(0).children.at(0).lifetime_kb, 2u);
 }
+
+TEST(Ikev2Sim, AnUnknownCriticalPayloadInIkeSaInitIsAnsweredWithItsType) {
+  // RFC 7296 2.5: the response names the payload type in UNSUPPORTED_CRITICAL_PAYLOAD.
+  Pair p;
+  Bytes req(28, 0);
+  store_be64(&req[0], 0x1234567890abcdefULL);
+  req[16] = 200;   // next payload: an unassigned type
+  req[17] = 0x20;  // IKEv2
+  req[18] = static_cast<std::uint8_t>(wire::ExchangeType::IKE_SA_INIT);
+  req[19] = wire::kFlagInitiator;
+  for (std::uint8_t o : {0x00, 0x80, 0x00, 0x04}) req.push_back(o);  // critical, empty
+  store_be32(&req[24], static_cast<std::uint32_t>(req.size()));
+  Endpoint from{ip("10.0.0.9"), 500}, to{ip("10.0.0.2"), 500};
+  p.b.engine->on_datagram(to, from, req, p.net.now);
+  ASSERT_EQ(p.net.in_flight.size(), 1u);
+  EXPECT_EQ(p.net.in_flight.back().to, from);
+  auto answer = wire::decode(p.net.in_flight.back().bytes);
+  ASSERT_TRUE(answer);
+  EXPECT_TRUE(answer->header.is_response());
+  EXPECT_EQ(answer->header.spi_i, 0x1234567890abcdefULL);
+  const auto* n = wire::find_notify(answer->payloads, wire::NotifyType::UNSUPPORTED_CRITICAL_PAYLOAD);
+  ASSERT_NE(n, nullptr);
+  EXPECT_EQ(n->data, Bytes{200});
+  EXPECT_EQ(p.b.engine->ike_sa_count(), 0u);
+  EXPECT_EQ(p.b.engine->stats().decode_errors, 1u);
+}
+
+TEST(Ikev2Sim, AReflectedMessageIsCountedAndDropped) {
+  Pair p;
+  p.a.dp.send(icmp_packet("192.168.1.1", "192.168.2.99", 1));
+  p.net.run_for(5s);
+  std::optional<Datagram> captured;
+  p.net.drop = [&](const Datagram& d) {
+    if (!captured && d.from.address == p.a.address) captured = d;
+    return false;
+  };
+  p.a.dp.send(icmp_packet("192.168.1.12", "192.168.2.99", 1));  // A sends CREATE_CHILD_SA
+  p.net.run_for(2s);
+  ASSERT_TRUE(captured);
+  // The same datagram sent back to A, as if the peer had sent it: its Initiator flag points the
+  // SA lookup at the peer's SPI, so A finds no SA of its own (or, were both SPIs equal, the
+  // role check refuses it); either way it is counted and changes nothing.
+  auto before = p.a.engine->stats().invalid_spi;
+  p.a.engine->on_datagram(captured->from, captured->to, captured->bytes, p.net.now);
+  EXPECT_EQ(p.a.engine->stats().invalid_spi + p.a.engine->stats().role_mismatch, before + 1);
+  EXPECT_EQ(p.a.children(), 2u);
+  EXPECT_EQ(p.a.engine->snapshot(p.net.now).at(0).status, "READY");
+}
