@@ -1952,12 +1952,11 @@ struct Engine::Impl {
       if (m->encrypted) return on_informational(*sa, h, data, now);
       // A clear notification is believed only where RFC 2408 5.1 allows nothing better: an
       // answer to our Main Mode 1.
-      if (const auto* n = is::find<is::NotifyPayload>(m->payloads); n && sa->initiator && sa->state == P1State::I_MM1) {
-        note(sa, 1, fmt::format("Received {} in answer to Main Mode 1", is::name(n->type)));
-        if (n->type == is::NotifyType::NO_PROPOSAL_CHOSEN) {
-          ++stats.no_proposal;
-          drop_sa(sa->cky_i, "NO-PROPOSAL-CHOSEN");
-        }
+      if (const auto* n = is::find<is::NotifyPayload>(m->payloads);
+          n && sa->initiator && (sa->state == P1State::I_MM1 || sa->state == P1State::I_AM1)) {
+        note(sa, 1, fmt::format("Received {} in answer to {} Mode 1", is::name(n->type), sa->aggressive ? "Aggressive" : "Main"));
+        if (n->type == is::NotifyType::NO_PROPOSAL_CHOSEN) ++stats.no_proposal;
+        if (is::is_error(n->type)) drop_sa(sa->cky_i, is::name(n->type));
       }
       return;
     }

@@ -3,14 +3,17 @@
 // engine runs on ports 500 and 4500 (non-ESP marker on 4500, RFC 3948 2.2) of the address the
 // configuration gives, with the in-memory data plane. It prints the engine's trace and, once an
 // ISAKMP SA and an IPsec SA are up, one line per IPsec SA:
-//   IPSEC spi_in=XXXXXXXX spi_out=XXXXXXXX encr=N key_bits=N integ=N nat_t=0|1
-// Usage: ikev1_peer CONFIG [--initiate MAP SEQ] [--seconds N] [--hold N]
+//   IPSEC spi_in=XXXXXXXX spi_out=XXXXXXXX encr=N key_bits=N integ=N nat_t=0|1 keys_in=H keys_out=H
+// where H is the first 8 octets of SHA-256(encryption key | integrity key) of that direction, so a
+// test can compare the KEYMAT with the peer's without printing a key.
+// Usage: ikev1_peer CONFIG [--initiate MAP SEQ] [--aggressive] [--seconds N] [--hold N]
 //   --seconds  give up after N seconds without an IPsec SA (exit 1; default 30)
 //   --hold     keep answering for N seconds after the IPsec SA is up (default 3)
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -21,6 +24,7 @@
 #include <string>
 
 #include "config/parser.h"
+#include "crypto/ikev1.h"
 #include "dataplane/fake.h"
 #include "ikev1/engine.h"
 #include "policy/from_model.h"
@@ -58,14 +62,19 @@ int bind_udp(const IpAddress& a, std::uint16_t port) {
 struct Peer : ikev1::Host {
   int fd500 = -1, fd4500 = -1;
   void send(const Endpoint& local, const Endpoint& remote, ByteView d) override {
-    Bytes out;
-    if (local.port == 4500) out = {0, 0, 0, 0};  // non-ESP marker
-    put_bytes(out, d);
+    static std::uint8_t marker[4] = {0, 0, 0, 0};  // non-ESP marker on 4500
+    bool natt = local.port == 4500;
     sockaddr_in sin{};
     sin.sin_family = AF_INET;
     sin.sin_port = htons(remote.port);
     sin.sin_addr.s_addr = htonl(remote.address.v4_value());
-    ::sendto(local.port == 4500 ? fd4500 : fd500, out.data(), out.size(), 0, reinterpret_cast<sockaddr*>(&sin), sizeof sin);
+    iovec iov[2] = {{marker, natt ? sizeof marker : 0}, {const_cast<std::uint8_t*>(d.data()), d.size()}};
+    msghdr msg{};
+    msg.msg_name = &sin;
+    msg.msg_namelen = sizeof sin;
+    msg.msg_iov = iov;
+    msg.msg_iovlen = 2;
+    ::sendmsg(natt ? fd4500 : fd500, &msg, 0);
   }
   void trace(const ikev1::TraceEvent& e) override {
     if (e.kind == ikev1::TraceEvent::Kind::StateChange)
@@ -97,11 +106,14 @@ int main(int argc, char** argv) {
   std::string map;
   std::uint32_t seq = 0;
   int seconds = 30, hold = 3;
+  ikev1::EngineOptions options;
   for (int i = 2; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--initiate" && i + 2 < argc) {
       map = argv[++i];
       seq = static_cast<std::uint32_t>(std::stoul(argv[++i]));
+    } else if (a == "--aggressive") {
+      options.aggressive = true;
     } else if (a == "--seconds" && i + 1 < argc) {
       seconds = std::stoi(argv[++i]);
     } else if (a == "--hold" && i + 1 < argc) {
@@ -135,7 +147,13 @@ int main(int argc, char** argv) {
   host.fd4500 = s4500.fd;
   dataplane::FakeDataPlane dp;
   SystemRandom random;
-  ikev1::Engine engine(std::make_shared<policy::Policy>(std::move(*pol)), dp, random, host);
+  ikev1::Engine engine(std::make_shared<policy::Policy>(std::move(*pol)), dp, random, host, options);
+  auto key_digest = [&](std::uint32_t spi, dataplane::Direction d) {
+    const auto* sa = dp.sa(spi, d);
+    if (!sa) return std::string("-");
+    Bytes h = crypto::ikev1::hash(PrfId::HMAC_SHA2_256, {sa->encr_key.view(), sa->integ_key.view()});
+    return to_hex(ByteView(h).first(8));
+  };
   if (auto r = engine.install_policies(); !r) {
     std::fprintf(stderr, "ikev1_peer: %s\n", r.error().message.c_str());
     return 2;
@@ -153,11 +171,14 @@ int main(int argc, char** argv) {
       auto snap = engine.snapshot(now);
       bool p1 = false;
       for (const auto& s : snap.isakmp) p1 = p1 || s.established;
-      if (p1 && !snap.ipsec.empty()) {
+      bool both_ways = !snap.ipsec.empty() && dp.sa(snap.ipsec[0].spi_out, dataplane::Direction::Outbound);
+      if (p1 && both_ways) {
         up = now;
         for (const auto& s : snap.ipsec)
-          std::printf("IPSEC spi_in=%08x spi_out=%08x encr=%u key_bits=%u integ=%u nat_t=%d\n", s.spi_in, s.spi_out,
-                      static_cast<unsigned>(s.encr), s.key_bits, static_cast<unsigned>(s.integ), s.nat_t ? 1 : 0);
+          std::printf("IPSEC spi_in=%08x spi_out=%08x encr=%u key_bits=%u integ=%u nat_t=%d keys_in=%s keys_out=%s\n",
+                      s.spi_in, s.spi_out, static_cast<unsigned>(s.encr), s.key_bits, static_cast<unsigned>(s.integ),
+                      s.nat_t ? 1 : 0, key_digest(s.spi_in, dataplane::Direction::Inbound).c_str(),
+                      key_digest(s.spi_out, dataplane::Direction::Outbound).c_str());
         std::fflush(stdout);
       } else if (now - start > std::chrono::seconds(seconds)) {
         std::printf("ikev1_peer: no IPsec SA after %d s\n", seconds);

@@ -171,7 +171,8 @@ TEST_P(Ikev1StrongSwan, KeyScheduleHashesAndIvChainMatchCharon) {
   EXPECT_EQ(hex(body(q3, qm3[16], 8)), hex(v["qm_hash3"]));
 
   // KEYMAT: seed = [g(qm)^xy |] protocol | SPI | Ni_b | Nr_b; the SPI is the one the receiving
-  // side chose (charon's "initiator" keys are those of the SA inbound at the initiator).
+  // side chose (charon's "initiator" keys protect what the initiator sends, so their SPI is the
+  // responder's).
   const SecretBytes g_qm(s.pfs ? v["qm_g_xy"] : Bytes{});
   EXPECT_EQ(!g_qm.empty(), s.pfs);
   for (const char* side : {"i", "r"}) {
