@@ -22,7 +22,7 @@ out=$(cd "$out" && pwd)
 # file system.
 modules=(drbg esp4 esp6 xfrm_user xfrm_interface veth tun aesni_intel gcm ctr ghash_generic
   ghash_clmulni_intel authenc echainiv seqiv cbc hmac md5 sha1_ssse3 sha256_ssse3 sha512_ssse3 des3_ede_x86_64
-  des_generic crc32c_generic crc32c_intel nft_nat nft_masq nft_chain_nat nf_tables 9p 9pnet_virtio virtio_pci)
+  des_generic crc32c_generic crc32c_intel nft_ct nft_nat nft_masq nft_chain_nat nf_tables af_packet 9p 9pnet_virtio virtio_pci)
 
 log() { echo "vm-build: $*" >&2; }
 

@@ -13,6 +13,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <map>
 #include <set>
 #include <unistd.h>
@@ -648,6 +649,20 @@ class Routing {
   std::map<PrefixKey, int> rules_count_;
 };
 
+// net.core.xfrm_larval_drop of the caller's network namespace; nullopt if unreadable.
+constexpr const char* kLarvalDrop = "/proc/sys/net/core/xfrm_larval_drop";
+std::optional<int> read_larval_drop() {
+  std::ifstream in(kLarvalDrop);
+  int v = 0;
+  if (!(in >> v)) return std::nullopt;
+  return v;
+}
+bool write_larval_drop(int v) {
+  std::ofstream out(kLarvalDrop);
+  out << v << '\n';
+  return static_cast<bool>(out.flush());
+}
+
 std::uint32_t random_u32() {
   std::uint32_t v = 0;
   while (getrandom(&v, sizeof v, 0) != sizeof v) {
@@ -660,7 +675,12 @@ std::uint32_t random_u32() {
 class XfrmDataPlane final : public DataPlane {
  public:
   XfrmDataPlane(XfrmOptions o, XfrmSocket req, XfrmSocket events, Routing routing)
-      : o_(o), req_(std::move(req)), events_(std::move(events)), routing_(std::move(routing)) {}
+      : o_(o), req_(std::move(req)), events_(std::move(events)), routing_(std::move(routing)) {
+    if (o_.hold_acquire_packets) {
+      larval_drop_ = read_larval_drop();
+      if (larval_drop_ && *larval_drop_ != 0 && !write_larval_drop(0)) larval_drop_.reset();
+    }
+  }
   ~XfrmDataPlane() override { (void)shutdown(); }
 
   std::string_view name() const override { return "xfrm"; }
@@ -840,6 +860,8 @@ class XfrmDataPlane final : public DataPlane {
     }
     reserved_.clear();
     (void)routing_.clear();
+    if (larval_drop_ && *larval_drop_ != 0) (void)write_larval_drop(*larval_drop_);
+    larval_drop_.reset();
     // Whatever our bookkeeping missed (a state the kernel re-created, a failed delete).
     auto swept = sweep(req_, o_);
     if (!swept) return std::unexpected(swept.error());
@@ -889,6 +911,7 @@ class XfrmDataPlane final : public DataPlane {
   std::map<std::uint32_t, std::vector<xfrm::KernelPolicy>> policies_;
   std::vector<int> encap_fds_;
   Routing routing_;
+  std::optional<int> larval_drop_;  // the value before we set 0, to restore
 };
 
 }  // namespace

@@ -34,6 +34,9 @@ struct XfrmOptions {
   // is installed) and each selector pair a rule `from SRC to DST lookup TABLE`.
   std::uint32_t route_table = 4501;
   std::uint32_t rule_priority = 4501;
+  // The interface promises that packets raising an Acquire are held, not dropped: set this
+  // namespace's net.core.xfrm_larval_drop to 0 while the data plane runs (restored on shutdown).
+  bool hold_acquire_packets = true;
 };
 
 Result<std::unique_ptr<DataPlane>> make_xfrm_dataplane(const XfrmOptions& options = {});

@@ -12,28 +12,15 @@ set -u
 IKEGATE=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
 cd "$(dirname "$0")/../.."
-top=$(pwd)
 source tests/e2e/lib/asa_l2l.sh
 source tests/e2e/lib/check.sh
-RESULTS=$(mktemp -d)
+source tests/e2e/vm/host.sh
 cleanup() {
   topo_down
-  rm -rf "$RESULTS"
+  vm_cleanup
 }
 trap cleanup EXIT INT TERM
-
-if ! command -v qemu-system-x86_64 >/dev/null; then
-  echo "SKIP: qemu-system-x86_64 is not installed (scripts/deps.sh installs qemu-system-x86)"
-  exit 77
-fi
-vmdir=$(bash scripts/vm/build.sh)
-status=$?
-if [ "$status" = 77 ]; then
-  echo "SKIP: the VM's Debian packages cannot be downloaded here"
-  exit 77
-fi
-[ "$status" = 0 ] || { echo "FAIL - building the VM (scripts/vm/build.sh: status $status)"; exit 1; }
-echo "VM: kernel $(cat "$vmdir/kernel-version")"
+vm_prepare
 
 # 1. On this machine's kernel: what does it take, and does `auto` agree?
 CASE=host
@@ -55,17 +42,9 @@ gw_stop asa1 TERM
 topo_down
 
 # 2. In the VM.
-echo "IKEGATE=$IKEGATE" >"$RESULTS/env"
-start=$(date +%s)
-bash scripts/vm/run.sh --timeout 240 --vm-dir "$vmdir" "$top/tests/e2e/vm/xfrm_asa_l2l.sh" "$RESULTS"
-status=$?
-echo "VM run: $(($(date +%s) - start)) s, status $status"
-cat "$RESULTS/guest.log" 2>/dev/null
-if [ "$status" = 77 ]; then
-  echo "SKIP: qemu cannot run here"
-  exit 77
-fi
+status=0
+vm_guest xfrm_asa_l2l.sh 240 || status=$?
+[ "$status" = 77 ] && { echo "SKIP: qemu cannot run here"; exit 77; }
 CASE=vm
 check "the scenario in the VM passes (guest status $status)" test "$status" = 0
-[ "$status" = 0 ] || tail -n 20 "$RESULTS/console.log" 2>/dev/null
 check_summary

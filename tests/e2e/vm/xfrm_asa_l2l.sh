@@ -50,8 +50,6 @@ encaps_of() {  # encaps_of NAME HOST: #pkts encaps of the CHILD SA whose ACL lin
 
 CFG=tests/e2e/configs
 topo_up
-# The kernel holds the packets that trigger an ACQUIRE instead of dropping them.
-for n in $NS_ASA1 $NS_ASA2; do ip netns exec "$n" sysctl -qw net.core.xfrm_larval_drop=0; done
 
 # 0. `auto` (the default) takes the kernel's ESP here.
 CASE=start
@@ -59,6 +57,8 @@ check "ASA1 starts" gw_start asa1 "$NS_ASA1" "$CFG/asa1.cfg"
 check "ASA2 starts" gw_start asa2 "$NS_ASA2" "$CFG/asa2.cfg"
 check "auto picks xfrm on this kernel (ASA1 log)" grep -q "data plane auto: xfrm" "$RUN_DIR/asa1.log"
 check "ASA2 runs the xfrm data plane" grep -q "data plane xfrm" "$RUN_DIR/asa2.log"
+check "ikegate holds the packets that raise an ACQUIRE (xfrm_larval_drop 0)" \
+  test "$(ip netns exec "$NS_ASA1" cat /proc/sys/net/core/xfrm_larval_drop)" = 0
 check "the crypto map policies are in the kernel (2 ACL lines x out/in/fwd)" \
   test "$(ip -n "$NS_ASA1" xfrm policy | grep -c 'reqid 12293')" = 6
 

@@ -478,7 +478,9 @@ TEST(XfrmKernel, TrafficWithoutSaRaisesAcquireWithThePacket) {
     EXPECT_EQ(ev.packet.dst_start, ip("203.0.113.5"));
     EXPECT_EQ(ev.packet.protocol, 17);
     EXPECT_EQ(ev.packet.dst_port_start, 9);
+    EXPECT_EQ(sh("cat /proc/sys/net/core/xfrm_larval_drop"), "0\n");  // the packet is held
     EXPECT_TRUE((*dp)->shutdown());
+    EXPECT_EQ(sh("cat /proc/sys/net/core/xfrm_larval_drop"), "1\n");  // the namespace's default again
     EXPECT_EQ(count(sh("ip xfrm policy"), "reqid 1229"), 0);
     EXPECT_EQ(sh("ip route show table 4501"), "");
     EXPECT_EQ(count(sh("ip rule"), "4501"), 0);
