@@ -9,11 +9,8 @@
 # Usage: test_xfrm_vm.sh path/to/ikegate   (as root). Exit 77 (skipped) only when qemu cannot
 # run here or the VM's packages cannot be fetched.
 set -u
-IKEGATE=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-cd "$(dirname "$0")/../.."
+source "$(dirname "$0")/lib/prelude.sh"
 source tests/e2e/lib/asa_l2l.sh
-source tests/e2e/lib/check.sh
 source tests/e2e/vm/host.sh
 cleanup() {
   topo_down
