@@ -23,6 +23,7 @@
 #include "daemon/worker_pool.h"
 #include "dataplane/userspace.h"
 #include "dataplane/xfrm.h"
+#include "ikev1/engine.h"
 #include "ikev2/engine.h"
 #include "policy/from_model.h"
 
@@ -98,6 +99,14 @@ Result<Loaded> load(const GatewayOptions& o) {
   return l;
 }
 
+// Crypto map entries go to one engine each: IKEv1 entries (ASA transform sets without IKEv2
+// proposals, IOS maps without an ikev2-profile) to the IKEv1 engine, the others to IKEv2.
+std::shared_ptr<const policy::Policy> entries_for(const std::shared_ptr<const policy::Policy>& p, bool ikev1) {
+  auto out = std::make_shared<policy::Policy>(*p);
+  std::erase_if(out->map_entries, [&](const policy::CryptoMapEntry& e) { return e.ikev1 != ikev1; });
+  return out;
+}
+
 class Gateway final : public ikev2::Host {
  public:
   explicit Gateway(GatewayOptions o) : options_(std::move(o)) {}
@@ -135,7 +144,11 @@ class Gateway final : public ikev2::Host {
       sc.natt_port = options_.natt_port;
       IkeSocket::Callbacks cb;
       cb.on_ike = [this](const Datagram& d) {
-        engine_->on_datagram(d.local, d.remote, d.data, loop_.now());
+        // The ISAKMP header's version octet (RFC 2408 3.1 / RFC 7296 3.1): 1.0 is IKEv1.
+        if (d.data.size() > 17 && (d.data[17] >> 4) == 1 && v1_)
+          v1_->on_datagram(d.local, d.remote, d.data, loop_.now());
+        else
+          engine_->on_datagram(d.local, d.remote, d.data, loop_.now());
         arm();
       };
       cb.on_esp = [this](const Datagram& d) { dp_->inject_udp_esp(d.data, d.remote, d.local); };
@@ -145,7 +158,9 @@ class Gateway final : public ikev2::Host {
       sockets_.push_back(std::move(*s));
     }
 
-    engine_ = std::make_unique<ikev2::Engine>(policy_, *dp_, random_, *this);
+    engine_ = std::make_unique<ikev2::Engine>(entries_for(policy_, false), *dp_, random_, *this);
+    v1_ = std::make_unique<ikev1::Engine>(entries_for(policy_, true), *dp_, random_, v1_host_);
+    if (auto r = v1_->install_policies(); !r) return error("cannot install IKEv1 crypto map policies: " + r.error().message);
     pool_ = std::make_unique<WorkerPool>(loop_, std::max(1u, std::thread::hardware_concurrency()));
     if (auto r = engine_->install_policies(); !r) return error("cannot install crypto map policies: " + r.error().message);
 
@@ -172,17 +187,22 @@ class Gateway final : public ikev2::Host {
 
     if (dp_->event_fd() >= 0)
       dp_watch_ = loop_.watch_readable(dp_->event_fd(), [this] {
-        for (const auto& ev : dp_->drain_events()) engine_->on_dataplane_event(ev, loop_.now());
+        for (const auto& ev : dp_->drain_events()) {
+          engine_->on_dataplane_event(ev, loop_.now());
+          v1_->on_dataplane_event(ev, loop_.now());
+        }
         arm();
       });
     timer_ = std::make_unique<Timer>(loop_, [this] {
       engine_->on_timer(loop_.now());
+      v1_->on_timer(loop_.now());
       arm();
     });
     auto stop = [this] {
       log(fmt::format("shutting down: deleting {} IKE SA(s)", engine_->ike_sa_count()));
       pool_->shutdown();
       engine_->shutdown(loop_.now());
+      v1_->shutdown(loop_.now());
       (void)dp_->shutdown();
       loop_.stop();
     };
@@ -288,7 +308,9 @@ class Gateway final : public ikev2::Host {
   }
 
   void arm() {
-    if (auto d = engine_->next_deadline()) timer_->arm(*d);
+    auto d = engine_->next_deadline();
+    if (auto d1 = v1_ ? v1_->next_deadline() : std::nullopt; d1 && (!d || *d1 < *d)) d = d1;
+    if (d) timer_->arm(*d);
     else timer_->cancel();
   }
 
@@ -297,7 +319,8 @@ class Gateway final : public ikev2::Host {
     if (!loaded) return std::unexpected(loaded.error());
     model_ = std::move(loaded->model);
     policy_ = std::move(loaded->policy);
-    engine_->set_policy(policy_, loop_.now());
+    engine_->set_policy(entries_for(policy_, false), loop_.now());
+    v1_->set_policy(entries_for(policy_, true));
     if (auto r = engine_->install_policies(); !r) return r;
     // `config reload` runs inside the interpreter: replacing it here would destroy the object
     // whose command is executing (and drop the debug levels). Same personality: keep it.
@@ -337,6 +360,22 @@ class Gateway final : public ikev2::Host {
   std::unique_ptr<dataplane::DataPlane> dp_;
   std::vector<std::unique_ptr<IkeSocket>> sockets_;
   std::unique_ptr<ikev2::Engine> engine_;
+  // IKEv1 goes out through the same sockets; its trace lines go to the log (IOS form) until the
+  // cli renders `debug crypto isakmp`.
+  struct V1Host final : ikev1::Host {
+    Gateway* gw;
+    explicit V1Host(Gateway* g) : gw(g) {}
+    void send(const Endpoint& local, const Endpoint& remote, ByteView d) override { gw->send(local, remote, d); }
+    void send_keepalive(const Endpoint& local, const Endpoint& remote) override { gw->send_keepalive(local, remote); }
+    bool tracing(int level) const override { return level <= 1 || gw->options_.debug_protocol > 0; }
+    void trace(const ikev1::TraceEvent& e) override {
+      if (e.kind == ikev1::TraceEvent::Kind::StateChange)
+        gw->log(fmt::format("ISAKMP:({}):Old State = {}  New State = {}", e.conn_id, e.old_state, e.new_state));
+      else
+        gw->log(fmt::format("ISAKMP:({}): {}", e.conn_id, e.text));
+    }
+  } v1_host_{this};
+  std::unique_ptr<ikev1::Engine> v1_;
   std::unique_ptr<WorkerPool> pool_;  // after engine_: its completions call into the engine
   std::unique_ptr<cli::DebugRenderer> renderer_;
   std::unique_ptr<cli::CommandInterpreter> interpreter_;

@@ -2201,6 +2201,8 @@ Result<void> Engine::install_policies() {
   return {};
 }
 
+void Engine::set_policy(std::shared_ptr<const policy::Policy> policy) { impl_->policy = std::move(policy); }
+
 void Engine::on_datagram(const Endpoint& local, const Endpoint& remote, ByteView data, TimePoint now) {
   impl_->on_datagram(local, remote, data, now);
 }

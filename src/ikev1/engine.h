@@ -116,6 +116,8 @@ class Engine {
 
   // The SPD of every static IKEv1 crypto map entry (one policy per ACL permit line).
   Result<void> install_policies();
+  // A new configuration (reload): running SAs stay; new negotiations use the new policy.
+  void set_policy(std::shared_ptr<const policy::Policy> policy);
 
   void on_datagram(const Endpoint& local, const Endpoint& remote, ByteView data, TimePoint now);
   void on_dataplane_event(const dataplane::Event& event, TimePoint now);

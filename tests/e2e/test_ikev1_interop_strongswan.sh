@@ -1,0 +1,56 @@
+#!/bin/bash
+# Interoperability over IKEv1: `ikegate run` as the IOS router R1 of ios-strongswan-ikev1-ikev2
+# (IKEv1 half, the seed's configuration tests/data/configs/ios-strongswan-ikev1.cfg) against a
+# real strongSwan (Debian's charon, swanctl, kernel-libipsec) in network namespaces. The daemon
+# hands IKE datagrams with ISAKMP version 1.0 to the IKEv1 engine; hosts behind each gateway
+# ping each other through the tunnel (userspace ESP data plane, UDP-encapsulated: strongSwan's
+# kernel-libipsec always claims a NAT).
+#   a. strongSwan initiates Main Mode + Quick Mode; pings both ways
+#   b. ikegate initiates on traffic from the host behind it; pings both ways
+#
+# Usage: test_ikev1_interop_strongswan.sh path/to/ikegate   (as root; skips without strongSwan)
+# KEEP_RUN_DIR=1 keeps the logs of a run.
+set -u
+PRELUDE_NEEDS=strongswan source "$(dirname "$0")/lib/prelude.sh"
+trap topo_down EXIT INT TERM
+IOS_CFG=tests/data/configs/ios-strongswan-ikev1.cfg
+CASE=""
+
+start_pair() {  # NAME
+  [ -n "$CASE" ] && gw_stop "r1-$CASE"
+  sw_stop_all
+  CASE=$1
+  SW=$RUN_DIR/sw-$1
+  mkdir -p "$SW"
+  sw_write_strongswan_conf "$SW" "ike 2, cfg 2, chd 2, knl 1, net 1, enc 1, esp 1"
+  sw_conf "$SW" && sed -i 's/version = 2/version = 1/' "$SW/swanctl.conf" &&
+    gw_start "r1-$1" "$NS_R1" "$IOS_CFG" --debug-protocol 5 && sw_start sw "$NS_SW" "$SW" && sw_load sw
+}
+sw_established() { sw_list_sas sw | grep -q "ESTABLISHED, IKEv1" && sw_list_sas sw | grep -q "INSTALLED"; }
+pings() {  # NS SRC DST COUNT: replies received
+  ping_h "$@"
+}
+
+topo_up || { echo "FAIL: topology"; exit 1; }
+
+start_pair a-sw-initiates || check "both gateways start" false
+check "swanctl --initiate succeeds" sw_initiate sw ciscoios
+check "strongSwan: IKEv1 SA ESTABLISHED, CHILD SA INSTALLED" sw_established
+check "ikegate: PHASE 1 and PHASE 2 COMPLETED" bash -c "grep -q 'PHASE 1 COMPLETED' '$RUN_DIR/r1-$CASE.log' && grep -q 'PHASE 2 COMPLETED' '$RUN_DIR/r1-$CASE.log'"
+check "ping 192.168.2.10 -> 192.168.1.10 (5)" test "$(pings "$NS_H2" 192.168.2.10 192.168.1.10 5)" = 5
+check "ping 192.168.1.10 -> 192.168.2.10 (5)" test "$(pings "$NS_H1" 192.168.1.10 192.168.2.10 5)" = 5
+
+start_pair b-ikegate-initiates || check "both gateways start" false
+got=$(pings "$NS_H1" 192.168.1.10 192.168.2.10 10)
+check "traffic from h1 brings the tunnel up (>= 7 of 10 pings answered: $got)" test "${got:-0}" -ge 7
+check "strongSwan: IKEv1 SA ESTABLISHED, CHILD SA INSTALLED" sw_established
+check "ikegate was the initiator (IKE_I_MM5)" grep -q "New State = IKE_I_MM5" "$RUN_DIR/r1-$CASE.log"
+check "ping 192.168.2.10 -> 192.168.1.10 (5)" test "$(pings "$NS_H2" 192.168.2.10 192.168.1.10 5)" = 5
+
+for c in $FAILED_CASES; do
+  echo "--- $c: ikegate"
+  tail -n 50 "$RUN_DIR/r1-$c.log" 2>/dev/null
+  echo "--- $c: charon"
+  tail -n 50 "$RUN_DIR/sw-$c/charon.log" 2>/dev/null
+done
+check_summary
