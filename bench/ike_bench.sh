@@ -22,6 +22,9 @@
 #   ROUNDS [3]  N_SMALL [1000]  N_LARGE [10000] (large runs: group 31 and 14, suite gcm/cbc)
 #   MEM_N ["10000 50000"] (memory: group 31, gcm, one run each)  RUN_TIMEOUT [300] seconds
 #   WINDOW [64] negotiations in flight from the generator
+#   SOURCES [8] source addresses of the generator (10.9.0.1, 10.9.0.11, ...), SAs round-robin
+#   PLOT [unset] also copy the PNG there (e.g. bench/ike_bench.png)
+#   IKEGATE_B [unset] another ikegate binary, run as a third responder ("ikegate_b")
 # Results: one line per run in RESULTS/runs.tsv, summary in RESULTS/summary.txt.
 set -u
 IKEGATE=$(readlink -f "${1:?usage: $0 BUILD/ikegate [BUILD/bench_crypto]}")
@@ -34,6 +37,9 @@ N_LARGE=${N_LARGE-10000}
 MEM_N=${MEM_N-"10000 50000"}
 RUN_TIMEOUT=${RUN_TIMEOUT:-300}
 WINDOW=${WINDOW:-64}
+SOURCES=${SOURCES:-8}
+# A second ikegate build as a third responder (before/after a change), same load generator.
+IKEGATE_B=${IKEGATE_B:+$(readlink -f "$IKEGATE_B")}
 CHARON=${CHARON:-/usr/lib/ipsec/charon}
 source "$(dirname "$(readlink -f "$0")")/../tests/interop/lib/strongswan.sh"
 SW_CHARON=$CHARON
@@ -64,6 +70,14 @@ ip -n "$NS_LG" link set lo up
 ip -n "$NS_RS" link set lo up
 ip link add lg0 netns "$NS_LG" type veth peer name rs0 netns "$NS_RS"
 ip -n "$NS_LG" addr add 10.9.0.1/24 dev lg0
+# Load generator source addresses (each an IKE identity of its own): 10.9.0.1, 10.9.0.11, ...
+LG_ADDRS="10.9.0.1"
+LG_EXTRA=""
+for i in $(seq 2 "$SOURCES"); do
+  ip -n "$NS_LG" addr add "10.9.0.$((9 + i))/24" dev lg0
+  LG_ADDRS+=" 10.9.0.$((9 + i))"
+  LG_EXTRA+="${LG_EXTRA:+,}10.9.0.$((9 + i))"
+done
 ip -n "$NS_RS" addr add 10.9.0.2/24 dev rs0
 # kernel-libipsec wants an address of its own inside the local traffic selector.
 ip -n "$NS_RS" addr add 10.2.0.1/16 dev lo
@@ -73,8 +87,8 @@ ip -n "$NS_RS" link set rs0 up
 # ---- configurations -----------------------------------------------------------------------
 PSK=bench-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
 
-asa_cfg() {  # asa_cfg FILE LOCAL PEER LOCAL_NET PEER_NET GROUP SUITE
-  local f=$1 me=$2 peer=$3 lnet=$4 pnet=$5 group=$6 suite=$7 ike esp
+asa_cfg() {  # asa_cfg FILE LOCAL "PEER..." LOCAL_NET PEER_NET GROUP SUITE: one map entry per peer
+  local f=$1 me=$2 peers=$3 lnet=$4 pnet=$5 group=$6 suite=$7 ike esp peer seq=0
   if [ "$suite" = gcm ]; then
     ike=$' encryption aes-gcm\n integrity null\n prf sha256'
     esp=$' protocol esp encryption aes-gcm\n protocol esp integrity null'
@@ -82,7 +96,8 @@ asa_cfg() {  # asa_cfg FILE LOCAL PEER LOCAL_NET PEER_NET GROUP SUITE
     ike=$' encryption aes-256\n integrity sha256\n prf sha256'
     esp=$' protocol esp encryption aes-256\n protocol esp integrity sha-256'
   fi
-  cat >"$f" <<EOF
+  {
+    cat <<EOF
 hostname BENCH
 interface GigabitEthernet0/0
  nameif outside
@@ -91,21 +106,27 @@ interface GigabitEthernet0/0
 crypto ipsec ikev2 ipsec-proposal P
 $esp
 access-list L extended permit ip $lnet 255.255.0.0 $pnet 255.255.0.0
-crypto map M 1 match address L
-crypto map M 1 set peer $peer
-crypto map M 1 set ikev2 ipsec-proposal P
-crypto map M interface outside
 crypto ikev2 policy 1
 $ike
  group $group
  lifetime seconds 86400
 crypto ikev2 enable outside
+EOF
+    for peer in $peers; do
+      seq=$((seq + 1))
+      cat <<EOF
+crypto map M $seq match address L
+crypto map M $seq set peer $peer
+crypto map M $seq set ikev2 ipsec-proposal P
 tunnel-group $peer type ipsec-l2l
 tunnel-group $peer ipsec-attributes
  ikev2 remote-authentication pre-shared-key $PSK
  ikev2 local-authentication pre-shared-key $PSK
  isakmp keepalive disable
 EOF
+    done
+    echo "crypto map M interface outside"
+  } >"$f"
 }
 
 sw_cfg() {  # sw_cfg DIR GROUP SUITE
@@ -146,13 +167,12 @@ connections {
   lg {
     version = 2
     local_addrs = 10.9.0.2
-    remote_addrs = 10.9.0.1
+    remote_addrs = 10.9.0.0/24
     proposals = $ike
     dpd_delay = 0
     local { auth = psk
       id = 10.9.0.2 }
-    remote { auth = psk
-      id = 10.9.0.1 }
+    remote { auth = psk }
     children {
       c { local_ts = 10.2.0.0/16
         remote_ts = 10.1.0.0/16
@@ -162,8 +182,7 @@ connections {
   }
 }
 secrets {
-  ike-lg { id-1 = 10.9.0.1
-    secret = $PSK }
+  ike-lg { secret = $PSK }
 }
 EOF
 }
@@ -172,9 +191,11 @@ EOF
 start_responder() {  # start_responder IMPL GROUP SUITE DIR -> RESP_PID
   local impl=$1 group=$2 suite=$3 dir=$4 i
   mkdir -p "$dir"
-  if [ "$impl" = ikegate ]; then
-    asa_cfg "$dir/resp.cfg" 10.9.0.2 10.9.0.1 10.2.0.0 10.1.0.0 "$group" "$suite"
-    ip netns exec "$NS_RS" "$IKEGATE" run --config "$dir/resp.cfg" --dataplane none --socket "$dir/ctl" \
+  if [ "$impl" != strongswan ]; then
+    local bin=$IKEGATE
+    [ "$impl" = ikegate_b ] && bin=$IKEGATE_B
+    asa_cfg "$dir/resp.cfg" 10.9.0.2 "$LG_ADDRS" 10.2.0.0 10.1.0.0 "$group" "$suite"
+    ip netns exec "$NS_RS" "$bin" run --config "$dir/resp.cfg" --dataplane none --socket "$dir/ctl" \
       >"$dir/resp.log" 2>&1 &
     RESP_PID=$!
     for i in $(seq 100); do
@@ -220,14 +241,14 @@ run_one() {
   r0=$(rss_kb "$RESP_PID")
   if [ "$mode" = cpu ]; then
     TIMEFORMAT='%U %S'
-    { time timeout $((RUN_TIMEOUT + 10)) ip netns exec "$NS_LG" "$IKEGATE" loadgen --config "$dir/lg.cfg" \
+    { time timeout $((RUN_TIMEOUT + 10)) ip netns exec "$NS_LG" "$IKEGATE" loadgen --config "$dir/lg.cfg" ${LG_EXTRA:+--source "$LG_EXTRA"} \
         --count "$n" --window "$WINDOW" --time-limit "$RUN_TIMEOUT" >"$out" 2>"$dir/loadgen.err"; } 2>"$dir/loadgen.time"
     c1=$(cpu_ticks "$RESP_PID")
     r1=$(rss_kb "$RESP_PID")
     lgcpu=$(awk '{print $1 + $2}' "$dir/loadgen.time")
   else
-    ip netns exec "$NS_LG" "$IKEGATE" loadgen --config "$dir/lg.cfg" --count "$n" --window "$WINDOW" \
-      --time-limit "$RUN_TIMEOUT" --hold >"$out" 2>"$dir/loadgen.err" &
+    ip netns exec "$NS_LG" "$IKEGATE" loadgen --config "$dir/lg.cfg" ${LG_EXTRA:+--source "$LG_EXTRA"} --count "$n" \
+      --window "$WINDOW" --time-limit "$RUN_TIMEOUT" --hold >"$out" 2>"$dir/loadgen.err" &
     local lg=$! i
     for i in $(seq $((RUN_TIMEOUT * 10))); do
       grep -q established= "$out" 2>/dev/null && break
@@ -261,14 +282,15 @@ printf "impl\tgroup\tsuite\tn\tmode\tround\testablished\telapsed_s\tresp_cpu_ms_
 log "results in $RESULTS; ikegate $($IKEGATE --help >/dev/null 2>&1; echo "$IKEGATE"), $("$CHARON" --version 2>&1 | head -1)"
 uptime >"$RESULTS/uptime-start.txt"
 
-pair() {  # pair ROUND ARGS...: both responders, order alternating with the round
-  local round=$1
+IMPLS="ikegate strongswan"
+[ -n "$IKEGATE_B" ] && IMPLS="ikegate strongswan ikegate_b"
+pair() {  # pair ROUND ARGS...: every responder once, the order rotating with the round
+  local round=$1 impls i
   shift
-  if [ $((round % 2)) = 1 ]; then
-    run_one ikegate "$@" "$round"; run_one strongswan "$@" "$round"
-  else
-    run_one strongswan "$@" "$round"; run_one ikegate "$@" "$round"
-  fi
+  read -ra impls <<<"$IMPLS"
+  for i in "${!impls[@]}"; do
+    run_one "${impls[$(((i + round - 1) % ${#impls[@]}))]}" "$@" "$round"
+  done
 }
 
 for round in $(seq "$ROUNDS"); do
@@ -307,13 +329,46 @@ def med(rs, k):
     return statistics.median(v) if v else float("nan")
 print("group suite n mode | ikegate: est cpu_ms/SA SA/s rss_B/SA init_cpu_ms/SA | strongSwan: est cpu_ms/SA SA/s rss_B/SA | ratio cpu rss")
 for key in sorted({k[:4] for k in cells}, key=lambda k: (k[3], int(k[2]), k[0], k[1])):
-    a, b = cells.get(key + ("ikegate",), []), cells.get(key + ("strongswan",), [])
+    a, b, c = cells.get(key + ("ikegate",), []), cells.get(key + ("strongswan",), []), cells.get(key + ("ikegate_b",), [])
     ea, eb = med(a, "established"), med(b, "established")
     ca, cb = med(a, "resp_cpu_ms_per_sa"), med(b, "resp_cpu_ms_per_sa")
     ma, mb = med(a, "rss_bytes_per_sa"), med(b, "rss_bytes_per_sa")
     print(f"{key[0]} {key[1]} {key[2]} {key[3]} | {ea:.0f} {ca:.3f} {med(a,'sa_per_s'):.0f} {ma:.0f} {med(a,'initiator_cpu_ms_per_sa'):.3f}"
           f" | {eb:.0f} {cb:.3f} {med(b,'sa_per_s'):.0f} {mb:.0f} | {ca/cb if cb else float('nan'):.2f} {ma/mb if mb else float('nan'):.2f}"
-          f"  (runs {len(a)}/{len(b)})")
+          f"  (runs {len(a)}/{len(b)})" + (f" | ikegate_b cpu_ms/SA {med(c,'resp_cpu_ms_per_sa'):.3f} rss_B/SA {med(c,'rss_bytes_per_sa'):.0f}" if c else ""))
 EOF
 cat "$RESULTS/summary.txt"
+
+# The plot: responder CPU per SA (N_SMALL) per group and suite.
+python3 - "$RESULTS/runs.tsv" "$N_SMALL" >"$RESULTS/plot.dat" <<'EOF'
+import csv, statistics, sys
+rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
+def med(impl, g, s):
+    v = [float(r["resp_cpu_ms_per_sa"]) for r in rows if r["impl"] == impl and r["group"] == g and r["suite"] == s
+         and r["n"] == sys.argv[2] and r["mode"] == "cpu" and r["resp_cpu_ms_per_sa"] != "NA"]
+    return statistics.median(v) if v else 0
+for g in ("31", "19", "14"):
+    for s in ("gcm", "cbc"):
+        a, b = med("ikegate", g, s), med("strongswan", g, s)
+        if a or b:
+            print(f'"g{g} {s}" {a:.4f} {b:.4f}')
+EOF
+if command -v gnuplot >/dev/null; then
+  gnuplot <<EOF
+set terminal pngcairo size 900,480 font "DejaVu Sans,10"
+set output "$RESULTS/ike_bench.png"
+set title "Responder CPU per established IKE SA + CHILD SA (N = $N_SMALL, median of $ROUNDS runs)"
+set ylabel "CPU ms per SA (user + system)"
+set style data histogram
+set style histogram cluster gap 1
+set style fill solid 0.8 border -1
+set boxwidth 0.9
+set grid ytics
+set key top left
+plot "$RESULTS/plot.dat" using 2:xtic(1) title "ikegate", '' using 3 title "strongSwan 5.9.8 (libipsec)"
+EOF
+  [ -n "${PLOT:-}" ] && cp "$RESULTS/ike_bench.png" "$PLOT"
+else
+  log "gnuplot is not installed (apt-get install gnuplot-nox): no plot"
+fi
 log "done: $RESULTS"

@@ -22,7 +22,7 @@ namespace ikegate::daemon {
 
 namespace {
 
-Result<std::shared_ptr<policy::Policy>> load_policy(const LoadgenOptions& o) {
+Result<std::shared_ptr<const policy::Policy>> load_policy(const LoadgenOptions& o) {
   std::ifstream in(o.config_path, std::ios::binary);
   if (!in) return fail(fmt::format("{}: cannot read the configuration file", o.config_path));
   std::ostringstream ss;
@@ -37,12 +37,14 @@ Result<std::shared_ptr<policy::Policy>> load_policy(const LoadgenOptions& o) {
   }
   auto pol = policy::from_model(parsed.model);
   if (!pol) return fail(fmt::format("{}: {}", o.config_path, pol.error().message));
-  return std::make_shared<policy::Policy>(std::move(*pol));
+  return std::make_shared<const policy::Policy>(std::move(*pol));
 }
 
-// Replaces the crypto map entries by one entry per source address whose ACL has one host line
-// per SA: SA i is line i / K of entry i % K (K sources).
-Result<void> expand_policy(policy::Policy& p, const LoadgenOptions& o) {
+// One policy per source address: the configuration's with its crypto map entries replaced by
+// one entry from that address whose ACL has one host line per SA of that source. SA i belongs
+// to source i % K (K sources) and protects host (the ACL line's first source address + i).
+Result<std::vector<std::shared_ptr<const policy::Policy>>> expand_policy(const policy::Policy& p,
+                                                                         const LoadgenOptions& o) {
   auto it = std::find_if(p.map_entries.begin(), p.map_entries.end(), [](const policy::CryptoMapEntry& e) {
     return !e.dynamic && !e.ikev1 && !e.peers.empty() &&
            std::any_of(e.acl.begin(), e.acl.end(), [](const auto& a) { return a.permit; });
@@ -51,7 +53,7 @@ Result<void> expand_policy(policy::Policy& p, const LoadgenOptions& o) {
     return fail(fmt::format("{}: no static IKEv2 crypto map entry with a peer and a permit ACL line; the load "
                             "generator needs one",
                             o.config_path));
-  policy::CryptoMapEntry base = *it;
+  const policy::CryptoMapEntry& base = *it;
   const auto& line = *std::find_if(base.acl.begin(), base.acl.end(), [](const auto& a) { return a.permit; });
   if (!line.selector.src_start.is_v4())
     return fail(fmt::format("{}: the load generator's ACL line must be IPv4", o.config_path));
@@ -61,60 +63,100 @@ Result<void> expand_policy(policy::Policy& p, const LoadgenOptions& o) {
   std::uint32_t first = line.selector.src_start.v4_value();
   if (std::uint64_t{first} + o.count > 0xffffffffull)
     return fail("--count is too large for the ACL line's source address");
-  std::vector<policy::CryptoMapEntry> entries;
+  std::vector<std::shared_ptr<const policy::Policy>> out;
   for (std::size_t k = 0; k < sources.size(); ++k) {
+    auto shard = std::make_shared<policy::Policy>(p);
     policy::CryptoMapEntry e = base;
-    e.seq = base.seq + static_cast<std::uint32_t>(k);
     e.local_address = sources[k];
     e.acl.clear();
-    entries.push_back(std::move(e));
+    for (std::size_t i = k; i < o.count; i += sources.size()) {
+      policy::AclEntry a;
+      a.selector = line.selector;
+      a.selector.src_start = a.selector.src_end = IpAddress::v4(first + static_cast<std::uint32_t>(i));
+      a.text = fmt::format("access-list {} extended permit ip host {} {}", base.acl_name,
+                           a.selector.src_start.to_string(), a.selector.dst_start.to_string());
+      e.acl.push_back(std::move(a));
+    }
+    shard->map_entries = {std::move(e)};
+    shard->ikev2_addresses = {sources[k]};
+    shard->dpd.interval = std::chrono::seconds(0);  // the generator never probes; it answers probes
+    out.push_back(std::move(shard));
   }
-  for (std::size_t i = 0; i < o.count; ++i) {
-    policy::AclEntry a;
-    a.selector = line.selector;
-    a.selector.src_start = a.selector.src_end = IpAddress::v4(first + static_cast<std::uint32_t>(i));
-    a.text = fmt::format("access-list {} extended permit ip host {} {}", base.acl_name, a.selector.src_start.to_string(),
-                         a.selector.dst_start.to_string());
-    entries[i % sources.size()].acl.push_back(std::move(a));
-  }
-  p.map_entries = std::move(entries);
-  for (const auto& s : sources)
-    if (std::find(p.ikev2_addresses.begin(), p.ikev2_addresses.end(), s) == p.ikev2_addresses.end())
-      p.ikev2_addresses.push_back(s);
-  p.dpd.interval = std::chrono::seconds(0);  // the generator never probes; it answers probes
-  return {};
+  return out;
 }
 
-class Loadgen final : public ikev2::Host {
+// One source address: its own engine (the engine's lookups for a new SA scan the SAs it holds,
+// so N SAs over K engines cost N^2/K, not N^2), socket and null data plane. Each source is an
+// identity of its own, so the first IKE SA of each may carry INITIAL_CONTACT harmlessly.
+struct Shard final : ikev2::Host {
+  std::shared_ptr<const policy::Policy> policy;
+  SystemRandom random;
+  NullDataPlane dp{random};
+  std::unique_ptr<IkeSocket> socket;
+  std::unique_ptr<ikev2::Engine> engine;
+  std::size_t started = 0;
+  std::size_t send_errors = 0;
+  bool verbose = false;
+
+  std::size_t planned() const { return policy->map_entries.front().acl.size(); }
+  std::size_t established() const { return engine->stats().established; }
+  // IKE SAs that vanished before they were established.
+  std::size_t failed() const { return started - std::min(started, engine->ike_sa_count()); }
+  std::size_t in_flight() const {
+    std::size_t done = established() + failed();
+    return started > done ? started - done : 0;
+  }
+  bool first_resolved() const { return started > 0 && (established() > 0 || failed() > 0); }
+
+  void send(const Endpoint& local, const Endpoint& remote, ByteView datagram) override {
+    if (auto r = socket->send(local, remote, datagram); !r) ++send_errors;
+  }
+  void send_keepalive(const Endpoint& local, const Endpoint& remote) override {
+    (void)socket->send_keepalive(remote, local.address);
+  }
+  void trace(const ikev2::TraceEvent& ev) override {
+    if (ev.kind == ikev2::TraceEvent::Kind::Note) fmt::print(stderr, "loadgen: {}\n", ev.text);
+  }
+  bool tracing(ikev2::Facility, int level) const override { return verbose && level <= 1; }
+};
+
+class Loadgen {
  public:
   explicit Loadgen(LoadgenOptions o) : o_(std::move(o)) {}
 
   int run() {
     auto pol = load_policy(o_);
     if (!pol) return error(pol.error().message);
-    if (auto r = expand_policy(**pol, o_); !r) return error(r.error().message);
-    policy_ = std::move(*pol);
-    for (const auto& e : policy_->map_entries) {
-      if (!interface_with_address(e.local_address))
-        return error(fmt::format("no Linux interface has address {} (a load generator source)", e.local_address.to_string()));
-      IkeSocketConfig sc;
-      sc.local = e.local_address;
-      IkeSocket::Callbacks cb;
-      cb.on_ike = [this](const Datagram& d) {
-        engine_->on_datagram(d.local, d.remote, d.data, loop_.now());
-        pump();
-      };
-      auto s = IkeSocket::open(loop_, sc, std::move(cb));
-      if (!s) return error(fmt::format("cannot open UDP 500/4500 on {}: {}", sc.local.to_string(), s.error().message));
-      sockets_.push_back(std::move(*s));
-    }
+    auto policies = expand_policy(**pol, o_);
+    if (!policies) return error(policies.error().message);
     ikev2::EngineOptions eo;
     eo.share_ike_sa = false;
     eo.half_open_limit = o_.count + 1;
     eo.cookie_threshold = o_.count + 1;
-    engine_ = std::make_unique<ikev2::Engine>(policy_, dp_, random_, *this, eo);
+    for (auto& sp : *policies) {
+      auto shard = std::make_unique<Shard>();
+      Shard* sh = shard.get();
+      sh->verbose = o_.verbose;
+      sh->policy = sp;
+      const IpAddress& local = sp->map_entries.front().local_address;
+      if (!interface_with_address(local))
+        return error(fmt::format("no Linux interface has address {} (a load generator source)", local.to_string()));
+      IkeSocketConfig sc;
+      sc.local = local;
+      IkeSocket::Callbacks cb;
+      cb.on_ike = [this, sh](const Datagram& d) {
+        sh->engine->on_datagram(d.local, d.remote, d.data, loop_.now());
+        pump();
+      };
+      auto s = IkeSocket::open(loop_, sc, std::move(cb));
+      if (!s) return error(fmt::format("cannot open UDP 500/4500 on {}: {}", local.to_string(), s.error().message));
+      sh->socket = std::move(*s);
+      sh->engine = std::make_unique<ikev2::Engine>(sp, sh->dp, sh->random, *sh, eo);
+      shards_.push_back(std::move(shard));
+    }
     timer_ = std::make_unique<Timer>(loop_, [this] {
-      engine_->on_timer(loop_.now());
+      for (auto& sh : shards_)
+        if (auto d = sh->engine->next_deadline(); d && *d <= loop_.now()) sh->engine->on_timer(loop_.now());
       pump();
     });
     tick_ = std::make_unique<Timer>(loop_, [this] { pump(); });
@@ -127,71 +169,75 @@ class Loadgen final : public ikev2::Host {
     return report(!stopped || !finished_);
   }
 
-  // ---- ikev2::Host ----
-  void send(const Endpoint& local, const Endpoint& remote, ByteView datagram) override {
-    for (auto& s : sockets_)
-      if (s->local_ike().address == local.address) {
-        if (auto r = s->send(local, remote, datagram); !r) ++send_errors_;
-        return;
-      }
-    ++send_errors_;
-  }
-  void send_keepalive(const Endpoint& local, const Endpoint& remote) override {
-    for (auto& s : sockets_)
-      if (s->local_ike().address == local.address) (void)s->send_keepalive(remote, local.address);
-  }
-  void trace(const ikev2::TraceEvent& ev) override {
-    if (ev.kind == ikev2::TraceEvent::Kind::Note) fmt::print(stderr, "loadgen: {}\n", ev.text);
-  }
-  bool tracing(ikev2::Facility, int level) const override { return o_.verbose && level <= 1; }
-
  private:
   int error(const std::string& message) {
     fmt::print(stderr, "ikegate loadgen: {}\n", message);
     return 2;
   }
 
-  // SAs whose IKE SA vanished before it was established.
-  std::size_t failed() const { return started_ - std::min(started_, engine_->ike_sa_count()); }
-  std::size_t in_flight() const {
-    std::size_t up = engine_->stats().established + failed();
-    return started_ > up ? started_ - up : 0;
+  template <class F>
+  std::size_t sum(F f) const {
+    std::size_t n = 0;
+    for (const auto& sh : shards_) n += f(*sh);
+    return n;
   }
 
-  // Starts what the rate and the window allow, re-arms the engine's timer, ends the run.
+  bool start_one(Shard& sh, TimePoint now) {
+    if (sh.started >= sh.planned()) return false;
+    const auto& e = sh.policy->map_entries.front();
+    if (auto r = sh.engine->initiate(e.map, e.seq, sh.started, now); !r) {
+      fmt::print(stderr, "ikegate loadgen: {}\n", r.error().message);
+      ++initiate_errors_;
+    }
+    ++sh.started;
+    ++started_;
+    return true;
+  }
+
+  // Starts what the rate and the window allow, re-arms the engines' timer, ends the run.
   void pump() {
     auto now = loop_.now();
-    const std::size_t established = engine_->stats().established;
-    // The first IKE SA alone: it carries INITIAL_CONTACT; the others wait until it is READY.
-    const bool first_done = started_ > 0 && (established > 0 || failed() > 0);
-    if (started_ > 0 && !first_done) {
-      // waiting for the first one
-    } else if (started_ > 0 && established == 0) {
-      finished_ = false;
-      fmt::print(stderr, "ikegate loadgen: the first IKE SA failed; stopping (run with --verbose to see why)\n");
-      loop_.stop();
-      return;
-    } else {
+    // First the first IKE SA of every source alone (it may carry INITIAL_CONTACT): the others of
+    // a source start once it is READY, so they never carry one (RFC 7296 2.4).
+    bool firsts_resolved = true;
+    for (auto& sh : shards_) {
+      if (sh->started == 0 && sh->planned() > 0) start_one(*sh, now);
+      if (sh->planned() > 0 && !sh->first_resolved()) firsts_resolved = false;
+    }
+    if (firsts_resolved && !failed_first_) {
+      for (auto& sh : shards_)
+        if (sh->started > 0 && sh->established() == 0) failed_first_ = true;
+      if (failed_first_) {
+        fmt::print(stderr, "ikegate loadgen: the first IKE SA of a source failed; stopping (--verbose tells why)\n");
+        loop_.stop();
+        return;
+      }
       std::size_t allowed = o_.count;
       if (o_.rate > 0) {
         double secs = std::chrono::duration<double>(now - start_).count();
         allowed = std::min(o_.count, static_cast<std::size_t>(secs * o_.rate) + 1);
       }
-      while (started_ < allowed && in_flight() < o_.window && (started_ == 0 || first_done)) {
-        std::size_t k = started_ % policy_->map_entries.size();
-        const auto& e = policy_->map_entries[k];
-        if (auto r = engine_->initiate(e.map, e.seq, started_ / policy_->map_entries.size(), now); !r) {
-          fmt::print(stderr, "ikegate loadgen: {}\n", r.error().message);
-          ++initiate_errors_;
+      std::size_t flying = sum([](const Shard& s) { return s.in_flight(); });
+      // Round-robin over the sources, one SA each per turn.
+      bool progress = true;
+      while (started_ < allowed && flying < o_.window && progress) {
+        progress = false;
+        for (auto& sh : shards_) {
+          if (started_ >= allowed || flying >= o_.window) break;
+          if (start_one(*sh, now)) {
+            progress = true;
+            ++flying;
+          }
         }
-        ++started_;
-        if (started_ == 1) break;
       }
       if (o_.rate > 0 && started_ < o_.count) tick_->arm_after(std::chrono::milliseconds(2));
     }
-    if (auto d = engine_->next_deadline()) timer_->arm(*d);
+    std::optional<TimePoint> next;
+    for (auto& sh : shards_)
+      if (auto d = sh->engine->next_deadline(); d && (!next || *d < *next)) next = d;
+    if (next) timer_->arm(*next);
     else timer_->cancel();
-    if (started_ == o_.count && in_flight() == 0 && !finished_) {
+    if (started_ == o_.count && sum([](const Shard& s) { return s.in_flight(); }) == 0 && !finished_) {
       finished_ = true;
       end_ = now;
       if (o_.hold) {
@@ -208,17 +254,20 @@ class Loadgen final : public ikev2::Host {
     reported_ = true;
     auto end = finished_ ? end_ : loop_.now();
     std::size_t up = 0, ike = 0;
-    for (const auto& sa : engine_->snapshot(end)) {
-      if (sa.status != "READY") continue;
-      ++ike;
-      if (!sa.children.empty()) ++up;
-    }
+    for (const auto& sh : shards_)
+      for (const auto& sa : sh->engine->snapshot(end)) {
+        if (sa.status != "READY") continue;
+        ++ike;
+        if (!sa.children.empty()) ++up;
+      }
     double secs = std::chrono::duration<double>(end - start_).count();
     std::size_t failures = o_.count - std::min(o_.count, up);
     fmt::print("established={} ike_ready={} failed={} started={} elapsed={:.3f} sa_per_s={:.1f} retransmits={} "
-               "send_errors={} initiate_errors={}{}\n",
-               up, ike, failures, started_, secs, secs > 0 ? up / secs : 0.0, engine_->stats().retransmits,
-               send_errors_, initiate_errors_, cut_short ? " cut_short=1" : "");
+               "send_errors={} initiate_errors={} sources={}{}\n",
+               up, ike, failures, started_, secs, secs > 0 ? up / secs : 0.0,
+               sum([](const Shard& s) { return s.engine->stats().retransmits; }),
+               sum([](const Shard& s) { return s.send_errors; }), initiate_errors_, shards_.size(),
+               cut_short ? " cut_short=1" : "");
     std::fflush(stdout);
     exit_status_ = (failures == 0 && !cut_short) ? 0 : 1;
     return exit_status_;
@@ -226,16 +275,12 @@ class Loadgen final : public ikev2::Host {
 
   LoadgenOptions o_;
   EventLoop loop_;
-  SystemRandom random_;
-  NullDataPlane dp_{random_};
-  std::shared_ptr<const policy::Policy> policy_;
-  std::vector<std::unique_ptr<IkeSocket>> sockets_;
-  std::unique_ptr<ikev2::Engine> engine_;
+  std::vector<std::unique_ptr<Shard>> shards_;
   std::unique_ptr<Timer> timer_, tick_;
   EventLoop::Handle sig_int_, sig_term_;
   TimePoint start_{}, end_{};
-  std::size_t started_ = 0, send_errors_ = 0, initiate_errors_ = 0;
-  bool finished_ = false, reported_ = false;
+  std::size_t started_ = 0, initiate_errors_ = 0;
+  bool finished_ = false, reported_ = false, failed_first_ = false;
   int exit_status_ = 1;
 };
 

@@ -6,10 +6,12 @@
 // The IKE SA proposal, ESP proposal, peer and pre-shared key come from an ordinary configuration
 // file with one crypto map entry; SA i protects host (first source address of the entry's first
 // ACL line + i) to that line's destination, so every CHILD SA has its own selector, reqid and
-// SPIs. The engine runs with EngineOptions::share_ike_sa = false (one IKE SA per CHILD SA) and a
-// null data plane: SPIs are allocated (unique), SAs are accepted, nothing is installed, so only
-// IKE is measured. Only the first IKE SA carries INITIAL_CONTACT: the others start once it is
-// READY (a second INITIAL_CONTACT would make the responder drop the first SAs, RFC 7296 2.4).
+// SPIs. Every source address (the entry's own and --source ones) is an identity of its own with
+// its own engine, socket and null data plane (SPIs allocated and unique, SAs accepted, nothing
+// installed: only IKE is measured). The engines run with EngineOptions::share_ike_sa = false
+// (one IKE SA per CHILD SA). Only the first IKE SA of each source may carry INITIAL_CONTACT: the
+// others start once it is READY (a second one would make the responder drop the first SAs of
+// that identity, RFC 7296 2.4).
 #pragma once
 
 #include <chrono>
@@ -29,7 +31,7 @@ struct LoadgenOptions {
   std::size_t window = 64;  // negotiations in flight at most
   std::chrono::seconds time_limit{120};
   // Extra local addresses (each must be on a local interface); SAs go round-robin over the
-  // crypto map entry's own address and these. Each address is its own IKE identity.
+  // crypto map entry's own address and these. Each address is its own IKE identity and engine.
   std::vector<IpAddress> sources;
   // Keep the SAs up (answering DPD) after the last one is established until SIGINT/SIGTERM or
   // the time limit, for memory measurements of the responder.
