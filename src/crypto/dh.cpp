@@ -149,6 +149,39 @@ bool push_modp_params(OSSL_PARAM_BLD* bld, const GroupInfo& g, const BIGNUM* p, 
          OSSL_PARAM_BLD_push_int(bld, OSSL_PKEY_PARAM_DH_PRIV_LEN, g.priv_bits) == 1;
 }
 
+// Per MODP group, built once and shared read-only by every key exchange (any thread): p, p - 1,
+// g = 2 and the domain parameters as an EVP_PKEY. Rebuilding them for every key pair cost a
+// fixed share of each exchange (bench_crypto BM_DhKeygenAndSharedSecret).
+struct ModpConsts {
+  ossl::BnPtr p, p_minus_1, two;
+  ossl::PkeyPtr params;
+};
+
+const ModpConsts* modp_consts(const GroupInfo& g) {
+  static const std::array<ModpConsts, 6> consts = [] {
+    std::array<ModpConsts, 6> out;
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      const GroupInfo& gi = kGroups[i];
+      ModpConsts& c = out[i];
+      c.p = bn_from(prime_octets(gi.group));
+      c.p_minus_1.reset(c.p ? BN_dup(c.p.get()) : nullptr);
+      c.two.reset(BN_new());
+      if (!c.p || !c.p_minus_1 || !c.two || BN_set_word(c.two.get(), 2) != 1 ||
+          BN_sub_word(c.p_minus_1.get(), 1) != 1) {
+        c = ModpConsts{};
+        continue;
+      }
+      c.params = pkey_fromdata("DH", EVP_PKEY_KEY_PARAMETERS, [&](OSSL_PARAM_BLD* bld) {
+        return push_modp_params(bld, gi, c.p.get(), c.two.get());
+      });
+    }
+    return out;
+  }();
+  const auto index = static_cast<std::size_t>(&g - kGroups.data());
+  if (g.kind != Kind::MODP || index >= consts.size() || !consts[index].params) return nullptr;
+  return &consts[index];
+}
+
 Result<Bytes> padded_bn_param(const EVP_PKEY* key, const char* name, std::size_t size) {
   BIGNUM* raw = nullptr;
   if (EVP_PKEY_get_bn_param(key, name, &raw) != 1) return fail("cannot read the public value");
@@ -190,15 +223,9 @@ Result<Bytes> public_of(const GroupInfo& g, const EVP_PKEY* key) {
 ossl::PkeyPtr generate(const GroupInfo& g) {
   switch (g.kind) {
     case Kind::MODP: {
-      ossl::BnPtr p = bn_from(prime_octets(g.group));
-      ossl::BnPtr two(BN_new());
-      if (!p || !two || BN_set_word(two.get(), 2) != 1) return nullptr;
-      ossl::PkeyPtr params =
-          pkey_fromdata("DH", EVP_PKEY_KEY_PARAMETERS, [&](OSSL_PARAM_BLD* bld) {
-            return push_modp_params(bld, g, p.get(), two.get());
-          });
-      if (!params) return nullptr;
-      ossl::PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, params.get(), nullptr));
+      const ModpConsts* c = modp_consts(g);
+      if (!c) return nullptr;
+      ossl::PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, c->params.get(), nullptr));
       EVP_PKEY* raw = nullptr;
       if (!ctx || EVP_PKEY_keygen_init(ctx.get()) != 1 || EVP_PKEY_keygen(ctx.get(), &raw) != 1)
         return nullptr;
@@ -213,21 +240,19 @@ ossl::PkeyPtr generate(const GroupInfo& g) {
 }
 
 ossl::PkeyPtr modp_from_private(const GroupInfo& g, ByteView priv) {
-  ossl::BnPtr p = bn_from(prime_octets(g.group));
-  ossl::BnPtr two(BN_new());
+  const ModpConsts* c = modp_consts(g);
   ossl::SecretBnPtr x(BN_secure_new());
   ossl::BnPtr y(BN_new());
   ossl::BnCtxPtr bnctx(BN_CTX_secure_new());
-  if (!p || !two || !x || !y || !bnctx || BN_set_word(two.get(), 2) != 1 ||
-      BN_bin2bn(priv.data(), static_cast<int>(priv.size()), x.get()) == nullptr)
+  if (!c || !x || !y || !bnctx || BN_bin2bn(priv.data(), static_cast<int>(priv.size()), x.get()) == nullptr)
     return nullptr;
   // 1 < x < p - 1, or g^x would be degenerate.
-  if (BN_cmp(x.get(), BN_value_one()) <= 0 || BN_cmp(x.get(), p.get()) >= 0) return nullptr;
+  if (BN_cmp(x.get(), BN_value_one()) <= 0 || BN_cmp(x.get(), c->p.get()) >= 0) return nullptr;
   BN_set_flags(x.get(), BN_FLG_CONSTTIME);
   // OpenSSL's DH import wants the public value next to the private one: y = g^x mod p.
-  if (BN_mod_exp(y.get(), two.get(), x.get(), p.get(), bnctx.get()) != 1) return nullptr;
+  if (BN_mod_exp(y.get(), c->two.get(), x.get(), c->p.get(), bnctx.get()) != 1) return nullptr;
   return pkey_fromdata("DH", EVP_PKEY_KEYPAIR, [&](OSSL_PARAM_BLD* bld) {
-    return push_modp_params(bld, g, p.get(), two.get()) &&
+    return push_modp_params(bld, g, c->p.get(), c->two.get()) &&
            OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, x.get()) == 1 &&
            OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PUB_KEY, y.get()) == 1;
   });
@@ -263,19 +288,15 @@ Result<ossl::PkeyPtr> peer_key(const GroupInfo& g, ByteView peer) {
   if (peer.size() != dh_public_size(g.group)) return fail("KE data has the wrong length for the group");
   switch (g.kind) {
     case Kind::MODP: {
-      ossl::BnPtr p = bn_from(prime_octets(g.group));
-      ossl::BnPtr two(BN_new());
+      const ModpConsts* c = modp_consts(g);
       ossl::BnPtr y = bn_from(peer);
-      ossl::BnPtr p_minus_1(BN_dup(p.get()));
-      if (!p || !two || !y || !p_minus_1 || BN_set_word(two.get(), 2) != 1 ||
-          BN_sub_word(p_minus_1.get(), 1) != 1)
-        return fail("out of memory");
+      if (!c || !y) return fail("out of memory");
       // RFC 7296 5.12 / RFC 2631 2.1.5: 1 < y < p-1 excludes the values that force g^ir
       // into {0, 1, p-1}.
-      if (BN_cmp(y.get(), BN_value_one()) <= 0 || BN_cmp(y.get(), p_minus_1.get()) >= 0)
+      if (BN_cmp(y.get(), BN_value_one()) <= 0 || BN_cmp(y.get(), c->p_minus_1.get()) >= 0)
         return fail("MODP public value out of range");
       ossl::PkeyPtr key = pkey_fromdata("DH", EVP_PKEY_PUBLIC_KEY, [&](OSSL_PARAM_BLD* bld) {
-        return push_modp_params(bld, g, p.get(), two.get()) &&
+        return push_modp_params(bld, g, c->p.get(), c->two.get()) &&
                OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PUB_KEY, y.get()) == 1;
       });
       if (!key) return fail("MODP public value rejected");
