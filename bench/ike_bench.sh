@@ -19,8 +19,12 @@
 # Environment (defaults in brackets):
 #   GROUPS_LIST ["31 19 14"]  SUITES ["gcm cbc"]   gcm = AES-GCM-128 (IKE prf SHA-256, ESP
 #                                                  AES-GCM-128), cbc = AES-CBC-256 + SHA-256
-#   ROUNDS [3]  N_SMALL [1000]  N_LARGE [10000] (large runs: group 31 and 14, suite gcm/cbc)
-#   MEM_N ["10000 50000"] (memory: group 31, gcm, one run each)  RUN_TIMEOUT [300] seconds
+#   ROUNDS [3]  N_SMALL [1000]  RUN_TIMEOUT [300] seconds per small run
+#   N_LARGE [10000] for LARGE_SUITES ["31:gcm 14:cbc"], ROUNDS_LARGE [=ROUNDS] rounds
+#   MEM_N ["10000 50000"] (memory: group 31, gcm, one run each; then IDLE_S [5] seconds idle
+#   with every SA up, the responder's CPU over that time in idle_cpu_ms)
+#   LARGE_TIMEOUT [120] seconds for runs above N_SMALL (then the SAs established in that time
+#   count: strongSwan slows down past a few thousand SAs)  SW_MAX_N [10000] larger N: ikegate only
 #   WINDOW [64] negotiations in flight from the generator
 #   SOURCES [8] source addresses of the generator (10.9.0.1, 10.9.0.11, ...), SAs round-robin
 #   PLOT [unset] also copy the PNG there (e.g. bench/ike_bench.png)
@@ -32,10 +36,15 @@ BENCH_CRYPTO=${2:-}
 GROUPS_LIST=${GROUPS_LIST:-"31 19 14"}
 SUITES=${SUITES:-"gcm cbc"}
 ROUNDS=${ROUNDS:-3}
+ROUNDS_LARGE=${ROUNDS_LARGE:-$ROUNDS}
 N_SMALL=${N_SMALL:-1000}
 N_LARGE=${N_LARGE-10000}
 MEM_N=${MEM_N-"10000 50000"}
 RUN_TIMEOUT=${RUN_TIMEOUT:-300}
+LARGE_TIMEOUT=${LARGE_TIMEOUT:-120}
+SW_MAX_N=${SW_MAX_N:-10000}
+IDLE_S=${IDLE_S:-5}
+LARGE_SUITES=${LARGE_SUITES-"31:gcm 14:cbc"}
 WINDOW=${WINDOW:-64}
 SOURCES=${SOURCES:-8}
 # A second ikegate build as a third responder (before/after a change), same load generator.
@@ -236,21 +245,22 @@ run_one() {
   start_responder "$impl" "$group" "$suite" "$dir" || { stop_responder; return 1; }
   asa_cfg "$dir/lg.cfg" 10.9.0.1 10.9.0.2 10.1.0.0 10.2.0.0 "$group" "$suite"
   sleep 0.3
-  local c0 r0 c1 r1 out=$dir/loadgen.out lgcpu line
+  local c0 r0 c1 r1 out=$dir/loadgen.out lgcpu line limit=$RUN_TIMEOUT idle=NA
+  [ "$n" -gt "$N_SMALL" ] && limit=$LARGE_TIMEOUT
   c0=$(cpu_ticks "$RESP_PID")
   r0=$(rss_kb "$RESP_PID")
   if [ "$mode" = cpu ]; then
     TIMEFORMAT='%U %S'
-    { time timeout $((RUN_TIMEOUT + 10)) ip netns exec "$NS_LG" "$IKEGATE" loadgen --config "$dir/lg.cfg" ${LG_EXTRA:+--source "$LG_EXTRA"} \
-        --count "$n" --window "$WINDOW" --time-limit "$RUN_TIMEOUT" >"$out" 2>"$dir/loadgen.err"; } 2>"$dir/loadgen.time"
+    { time timeout $((limit + 10)) ip netns exec "$NS_LG" "$IKEGATE" loadgen --config "$dir/lg.cfg" ${LG_EXTRA:+--source "$LG_EXTRA"} \
+        --count "$n" --window "$WINDOW" --time-limit "$limit" >"$out" 2>"$dir/loadgen.err"; } 2>"$dir/loadgen.time"
     c1=$(cpu_ticks "$RESP_PID")
     r1=$(rss_kb "$RESP_PID")
     lgcpu=$(awk '{print $1 + $2}' "$dir/loadgen.time")
   else
     ip netns exec "$NS_LG" "$IKEGATE" loadgen --config "$dir/lg.cfg" ${LG_EXTRA:+--source "$LG_EXTRA"} --count "$n" \
-      --window "$WINDOW" --time-limit "$RUN_TIMEOUT" --hold >"$out" 2>"$dir/loadgen.err" &
+      --window "$WINDOW" --time-limit "$limit" --hold >"$out" 2>"$dir/loadgen.err" &
     local lg=$! i
-    for i in $(seq $((RUN_TIMEOUT * 10))); do
+    for i in $(seq $((limit * 10 + 20))); do
       grep -q established= "$out" 2>/dev/null && break
       kill -0 "$lg" 2>/dev/null || break
       sleep 0.1
@@ -258,6 +268,9 @@ run_one() {
     sleep 1  # the responder's last answers are out; let its allocator settle
     c1=$(cpu_ticks "$RESP_PID")
     r1=$(rss_kb "$RESP_PID")
+    # Idle with every SA up: timers that scanned all SAs would show here.
+    sleep "$IDLE_S"
+    idle=$((($(cpu_ticks "$RESP_PID") - c1) * 1000 / HZ))
     kill "$lg" 2>/dev/null
     wait "$lg" 2>/dev/null
     lgcpu=NA
@@ -269,15 +282,15 @@ run_one() {
   elapsed=$(sed -n 's/.*elapsed=\([0-9.]*\).*/\1/p' <<<"$line")
   [ -n "$est" ] || { est=0; elapsed=NA; }
   awk -v impl="$impl" -v g="$group" -v s="$suite" -v n="$n" -v m="$mode" -v r="$round" -v est="$est" \
-    -v el="$elapsed" -v dc="$((c1 - c0))" -v hz="$HZ" -v dr="$((r1 - r0))" -v r1="$r1" -v lg="$lgcpu" 'BEGIN {
+    -v el="$elapsed" -v dc="$((c1 - c0))" -v hz="$HZ" -v dr="$((r1 - r0))" -v r1="$r1" -v lg="$lgcpu" -v idle="$idle" 'BEGIN {
       cps = est > 0 ? dc / hz / est * 1000 : "NA"; sps = (el != "NA" && el > 0) ? est / el : "NA"
       rps = est > 0 ? dr * 1024 / est : "NA"; lps = (lg != "NA" && est > 0) ? lg / est * 1000 : "NA"
-      printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", impl, g, s, n, m, r, est, el, cps, sps, rps, r1, lps }' \
+      printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", impl, g, s, n, m, r, est, el, cps, sps, rps, r1, lps, idle }' \
     >>"$RESULTS/runs.tsv"
   log "$(tail -1 "$RESULTS/runs.tsv")"
 }
 
-printf "impl\tgroup\tsuite\tn\tmode\tround\testablished\telapsed_s\tresp_cpu_ms_per_sa\tsa_per_s\trss_bytes_per_sa\trss_kb_after\tinitiator_cpu_ms_per_sa\n" \
+printf "impl\tgroup\tsuite\tn\tmode\tround\testablished\telapsed_s\tresp_cpu_ms_per_sa\tsa_per_s\trss_bytes_per_sa\trss_kb_after\tinitiator_cpu_ms_per_sa\tidle_cpu_ms\n" \
   >"$RESULTS/runs.tsv"
 log "results in $RESULTS; ikegate $($IKEGATE --help >/dev/null 2>&1; echo "$IKEGATE"), $("$CHARON" --version 2>&1 | head -1)"
 uptime >"$RESULTS/uptime-start.txt"
@@ -288,8 +301,13 @@ pair() {  # pair ROUND ARGS...: every responder once, the order rotating with th
   local round=$1 impls i
   shift
   read -ra impls <<<"$IMPLS"
+  local n=$3 impl
   for i in "${!impls[@]}"; do
-    run_one "${impls[$(((i + round - 1) % ${#impls[@]}))]}" "$@" "$round"
+    impl=${impls[$(((i + round - 1) % ${#impls[@]}))]}
+    # The before/after binary only in the small runs; strongSwan only up to SW_MAX_N.
+    [ "$impl" = ikegate_b ] && [ "$n" != "$N_SMALL" ] && continue
+    [ "$impl" = strongswan ] && [ "$n" -gt "$SW_MAX_N" ] && continue
+    run_one "$impl" "$@" "$round"
   done
 }
 
@@ -301,9 +319,10 @@ for round in $(seq "$ROUNDS"); do
   done
 done
 if [ -n "$N_LARGE" ]; then
-  for round in $(seq "$ROUNDS"); do
-    pair "$round" 31 gcm "$N_LARGE" cpu
-    pair "$round" 14 cbc "$N_LARGE" cpu
+  for round in $(seq "$ROUNDS_LARGE"); do
+    for gs in $LARGE_SUITES; do
+      pair "$round" "${gs%%:*}" "${gs##*:}" "$N_LARGE" cpu
+    done
   done
 fi
 for n in $MEM_N; do
@@ -318,8 +337,9 @@ if [ -n "$BENCH_CRYPTO" ] && [ -x "$BENCH_CRYPTO" ]; then
 fi
 
 # Medians per (impl, group, suite, n, mode).
-python3 - "$RESULTS/runs.tsv" >"$RESULTS/summary.txt" <<'EOF'
+python3 - "$RESULTS/runs.tsv" "$IDLE_S" >"$RESULTS/summary.txt" <<'EOF'
 import csv, statistics, sys
+IDLE = sys.argv[2]
 rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
 cells = {}
 for r in rows:
@@ -335,7 +355,8 @@ for key in sorted({k[:4] for k in cells}, key=lambda k: (k[3], int(k[2]), k[0], 
     ma, mb = med(a, "rss_bytes_per_sa"), med(b, "rss_bytes_per_sa")
     print(f"{key[0]} {key[1]} {key[2]} {key[3]} | {ea:.0f} {ca:.3f} {med(a,'sa_per_s'):.0f} {ma:.0f} {med(a,'initiator_cpu_ms_per_sa'):.3f}"
           f" | {eb:.0f} {cb:.3f} {med(b,'sa_per_s'):.0f} {mb:.0f} | {ca/cb if cb else float('nan'):.2f} {ma/mb if mb else float('nan'):.2f}"
-          f"  (runs {len(a)}/{len(b)})" + (f" | ikegate_b cpu_ms/SA {med(c,'resp_cpu_ms_per_sa'):.3f} rss_B/SA {med(c,'rss_bytes_per_sa'):.0f}" if c else ""))
+          f"  (runs {len(a)}/{len(b)})" + (f" | ikegate_b cpu_ms/SA {med(c,'resp_cpu_ms_per_sa'):.3f} rss_B/SA {med(c,'rss_bytes_per_sa'):.0f}" if c else "")
+          + (f" | idle {IDLE} s cpu ms: ikegate {med(a,'idle_cpu_ms'):.0f} strongSwan {med(b,'idle_cpu_ms'):.0f}" if key[3] == "mem" else ""))
 EOF
 cat "$RESULTS/summary.txt"
 
@@ -364,6 +385,7 @@ set style histogram cluster gap 1
 set style fill solid 0.8 border -1
 set boxwidth 0.9
 set grid ytics
+set yrange [0:*]
 set key top left
 plot "$RESULTS/plot.dat" using 2:xtic(1) title "ikegate", '' using 3 title "strongSwan 5.9.8 (libipsec)"
 EOF
