@@ -27,6 +27,7 @@
 #   count: strongSwan slows down past a few thousand SAs)  SW_MAX_N [10000] larger N: ikegate only
 #   WINDOW [64] negotiations in flight from the generator
 #   SOURCES [8] source addresses of the generator (10.9.0.1, 10.9.0.11, ...), SAs round-robin
+#   PERF [0] 1: extra runs under `perf record` (group 14 cbc, 31 gcm), perf-dso.txt per run
 #   PLOT [unset] also copy the PNG there (e.g. bench/ike_bench.png)
 #   IKEGATE_B [unset] another ikegate binary, run as a third responder ("ikegate_b")
 # Results: one line per run in RESULTS/runs.tsv, summary in RESULTS/summary.txt.
@@ -249,13 +250,26 @@ run_one() {
   [ "$n" -gt "$N_SMALL" ] && limit=$LARGE_TIMEOUT
   c0=$(cpu_ticks "$RESP_PID")
   r0=$(rss_kb "$RESP_PID")
-  if [ "$mode" = cpu ]; then
+  local perf_pid=""
+  if [ "$mode" = perf ]; then
+    perf record -F 999 -g -p "$RESP_PID" -o "$dir/perf.data" >/dev/null 2>"$dir/perf.err" &
+    perf_pid=$!
+    sleep 0.5
+  fi
+  if [ "$mode" != mem ]; then
     TIMEFORMAT='%U %S'
     { time timeout $((limit + 10)) ip netns exec "$NS_LG" "$IKEGATE" loadgen --config "$dir/lg.cfg" ${LG_EXTRA:+--source "$LG_EXTRA"} \
         --count "$n" --window "$WINDOW" --time-limit "$limit" >"$out" 2>"$dir/loadgen.err"; } 2>"$dir/loadgen.time"
     c1=$(cpu_ticks "$RESP_PID")
     r1=$(rss_kb "$RESP_PID")
     lgcpu=$(awk '{print $1 + $2}' "$dir/loadgen.time")
+    if [ -n "$perf_pid" ]; then
+      kill -INT "$perf_pid"
+      wait "$perf_pid"
+      perf report -i "$dir/perf.data" --no-children --sort dso -g none 2>/dev/null | grep '%' >"$dir/perf-dso.txt"
+      perf report -i "$dir/perf.data" --no-children --sort dso,sym -g none 2>/dev/null | grep '%' | head -40 >"$dir/perf-sym.txt"
+      log "perf, $impl: $(head -4 "$dir/perf-dso.txt" | tr -s ' ' | tr '\n' ';')"
+    fi
   else
     ip netns exec "$NS_LG" "$IKEGATE" loadgen --config "$dir/lg.cfg" ${LG_EXTRA:+--source "$LG_EXTRA"} --count "$n" \
       --window "$WINDOW" --time-limit "$limit" --hold >"$out" 2>"$dir/loadgen.err" &
@@ -328,6 +342,11 @@ fi
 for n in $MEM_N; do
   pair 1 31 gcm "$n" mem
 done
+# Profiles (extra runs, not in the medians): where each responder's time goes.
+if [ "${PERF:-0}" = 1 ] && command -v perf >/dev/null; then
+  pair 1 14 cbc "$N_SMALL" perf
+  pair 1 31 gcm "$N_SMALL" perf
+fi
 uptime >"$RESULTS/uptime-end.txt"
 
 # The bounds: DH + key schedule per SA from the crypto micro-benchmarks (CPU time).
