@@ -297,7 +297,8 @@ def reflected(a):
 
 def bad_icv(a):
     spi_i, spi_r = live(a)
-    send_each(a, "bad-icv", [sk_junk(spi_i, spi_r, INFORMATIONAL, FLAG_I, a.mid, 16 * (1 + i % 8))
+    # The expected Message ID and the next one: the real peer's DPD may move it on meanwhile.
+    send_each(a, "bad-icv", [sk_junk(spi_i, spi_r, INFORMATIONAL, FLAG_I, a.mid + i % 2, 16 * (1 + i % 8))
                              for i in range(a.count)], 0.005)
 
 
@@ -373,22 +374,27 @@ def init_flood(a):
     peers = [Peer(src, a.target) for src in a.source]
     answers = []
     cookies = 0
+
+    def drain(seconds):
+        nonlocal cookies
+        end = time.time() + seconds
+        while True:
+            ready = select.select([x.s for x in peers], [], [], max(0.0, end - time.time()))[0]
+            for sock in ready:
+                d = sock.recv(65535)
+                cookies += "notify:COOKIE" in describe(d)
+                answers.append(d)
+            if not ready and time.time() >= end:
+                return
+
+    # Paced at about 250 requests a second: fast enough to pass the cookie threshold well within
+    # the 30 s half-open lifetime, slow enough that the gateway's DH workers take them rather
+    # than shedding them as busy.
     for rnd in range(a.count):
         for p in peers:
             p.send(sa_init(random.getrandbits(64)))
-        for p in peers:
-            for d in p.collect(0.0):
-                notes = describe(d)
-                cookies += "notify:COOKIE" in notes
-                answers.append(d)
-    # What is still coming, from all sockets at once (half-open SAs live only 30 s).
-    end = time.time() + 1.5
-    while time.time() < end:
-        ready = select.select([x.s for x in peers], [], [], max(0.0, end - time.time()))[0]
-        for sock in ready:
-            d = sock.recv(65535)
-            cookies += "notify:COOKIE" in describe(d)
-            answers.append(d)
+        drain(0.25)
+    drain(1.5)  # what is still coming (half-open SAs live only 30 s)
     # A peer that returns the cookie is served (RFC 7296 2.6).
     p = peers[0]
     spi = random.getrandbits(64)

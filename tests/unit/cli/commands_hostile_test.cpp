@@ -85,6 +85,7 @@ TEST(CommandsHostile, StatsShowTheCountersOfRefusedInput) {
   s.fragment_errors = 2;
   s.busy_drops = 5;
   s.decode_errors = 11;
+  s.role_mismatch = 3;
   auto cli = make(Personality::Asa, &s);
   auto out = cli.execute("show crypto ikev2 stats");
   ASSERT_EQ(out.status, 0);
@@ -93,6 +94,7 @@ TEST(CommandsHostile, StatsShowTheCountersOfRefusedInput) {
   EXPECT_NE(out.text.find("  Fragments Refused:                      2\n"), std::string::npos) << out.text;
   EXPECT_NE(out.text.find("  Dropped, Crypto Workers Busy:           5\n"), std::string::npos) << out.text;
   EXPECT_NE(out.text.find("  Decode Errors:                          11\n"), std::string::npos) << out.text;
+  EXPECT_NE(out.text.find("  Role Mismatch (Reflected):              3\n"), std::string::npos) << out.text;
 }
 
 }  // namespace
