@@ -63,10 +63,11 @@ gw asa1 clear crypto ikev2 sa >/dev/null
 check "ASA1's clear crypto ikev2 sa: ASA2 removes the IKE SA" wait_for 5 no_ike asa2
 check "... and its CHILD SAs" test "$(children asa2)" = 0
 
-check "no sanitizer report in the daemons' logs" \
-  test -z "$(grep -E 'ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:' "$RUN_DIR"/asa*.log)"
 if [ "$FAILS" -ne 0 ]; then
   echo "--- ASA1 log"; tail -n 60 "$RUN_DIR/asa1.log"
   echo "--- ASA2 log"; tail -n 60 "$RUN_DIR/asa2.log"
 fi
+# Sanitizer builds report leaks when a daemon exits: stop them all, then read every log.
+for name in "${!GW_PID[@]}"; do gw_stop "$name"; done
+check "no sanitizer report in ikegate's logs (read after exit)" no_sanitizer_report "$RUN_DIR"/*.log
 check_summary

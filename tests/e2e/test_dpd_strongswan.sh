@@ -117,7 +117,8 @@ sw sw --terminate --ike ciscoios --timeout 5 >/dev/null 2>&1
 check "swanctl --terminate --ike: ikegate removes the IKE SA" wait_for 5 r1_no_ike
 check "... and its CHILD SAs" test "$(r1_children)" = 0
 
-check "no sanitizer report in ikegate's log" \
-  test -z "$(grep -E 'ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:' "$RUN_DIR"/r1.log)"
 [ "$FAILS" -ne 0 ] && dump_logs "$GWLOG" "$SW/charon.log" 100
+# Sanitizer builds report leaks when a daemon exits: stop them all, then read every log.
+for name in "${!GW_PID[@]}"; do gw_stop "$name"; done
+check "no sanitizer report in ikegate's logs (read after exit)" no_sanitizer_report "$RUN_DIR"/*.log
 check_summary

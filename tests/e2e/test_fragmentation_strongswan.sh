@@ -78,8 +78,6 @@ run_case() {
     check "charon's log: it reassembled ikegate's fragmented request" \
       grep -q "reassembled fragmented IKE message" "$sw/charon.log"
   fi
-  check "no sanitizer report in ikegate's log" \
-    test -z "$(grep -E 'ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:' "$log")"
   if [[ " $FAILED_CASES " == *" $name "* ]]; then
     dump_logs "$log" "$sw/charon.log" 80
     tshark -n -r "$cap" 2>/dev/null | grep -v ICMPv6 | head -30
@@ -91,4 +89,7 @@ run_case() {
 topo_up || { echo "FAIL: topology"; exit 1; }
 run_case a-strongswan-initiates sw
 run_case b-ikegate-initiates r1
+# Sanitizer builds report leaks when a daemon exits: stop them all, then read every log.
+for name in "${!GW_PID[@]}"; do gw_stop "$name"; done
+check "no sanitizer report in ikegate's logs (read after exit)" no_sanitizer_report "$RUN_DIR"/*.log
 check_summary

@@ -165,8 +165,6 @@ run_case() {
   if [ "$side" = r1 ]; then
     check "ikegate's NAT keepalives cross the NAT" test "$ka" -ge 1
   fi
-  check "no sanitizer report in ikegate's log" \
-    test -z "$(grep -E 'ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:' "$RUN_DIR/r1-$name.log")"
   if [[ " $FAILED_CASES " == *" $name "* ]]; then
     dump_logs "$RUN_DIR/r1-$name.log" "$sw/charon.log" 60
     tshark -n -r "$cap" 2>/dev/null | grep -v ICMPv6 | head -30
@@ -176,4 +174,7 @@ run_case() {
 
 run_case a-ikegate-behind-nat r1 172.16.10.1
 run_case b-strongswan-behind-nat sw 172.16.10.2
+# Sanitizer builds report leaks when a daemon exits: stop them all, then read every log.
+for name in "${!GW_PID[@]}"; do gw_stop "$name"; done
+check "no sanitizer report in ikegate's logs (read after exit)" no_sanitizer_report "$RUN_DIR"/*.log
 check_summary

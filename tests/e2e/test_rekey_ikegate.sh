@@ -68,7 +68,7 @@ run_case() {
   local res
   res=$(ping_result)
   echo "     | ping (transmitted received): $res"
-  check "ping every 100 ms for ${PING_SECONDS} s: every echo answered ($res; lost icmp_seq: $(ping_lost_seqs))" \
+  check "ping every 100 ms for ${PING_SECONDS} s: every echo answered ($res; late or lost icmp_seq: $(ping_lost_seqs))" \
     test -n "$res" -a "${res% *}" = "${res#* }" -a "${res% *}" -ge $((PING_SECONDS * 10 - 5))
   if [ "$both" = 1 ]; then
     local started collisions
@@ -93,8 +93,9 @@ run_case() {
   two_pairs() { test "$(child_pairs asa1) $(child_pairs asa2)" = "4 4"; }
   check "one IKE SA left on each side (the old ones deleted)" wait_for 8 one_ike
   check "two CHILD SA pairs left on each side" wait_for 8 two_pairs
-  check "ASA1's inbound SPIs are ASA2's outbound ones, and the other way round" \
-    test "$(esp_spis asa1 in)" = "$(esp_spis asa2 out)" -a "$(esp_spis asa2 in)" = "$(esp_spis asa1 out)"
+  # The short lifetimes keep rekeying after the ping: compare SPIs between two rekeys.
+  spis_agree() { test "$(esp_spis asa1 in)" = "$(esp_spis asa2 out)" -a "$(esp_spis asa2 in)" = "$(esp_spis asa1 out)"; }
+  check "ASA1's inbound SPIs are ASA2's outbound ones, and the other way round" wait_for 8 spis_agree
   check "the ESP SPIs changed ($spi0-> $(esp_spis asa1 in))" test "$(esp_spis asa1 in)" != "$spi0"
   # The payload dumps (debug level 127) of received messages show each KE payload's group:
   # group 14 only in CHILD exchanges with PFS (the IKE SA itself uses group 2). The side that
@@ -106,8 +107,6 @@ run_case() {
   else
     check "no PFS: no group 14 KE payload in any exchange ($ke14)" test "$ke14" = 0
   fi
-  check "no sanitizer report in the daemons' logs" \
-    test -z "$(grep -E 'ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:' "$RUN_DIR/asa1.log" "$RUN_DIR/asa2.log")"
   if [[ " $FAILED_CASES " == *" $name "* ]]; then
     for n in asa1 asa2; do
       echo "--- $n: show crypto ikev2 sa / ipsec sa"
@@ -119,10 +118,14 @@ run_case() {
   fi
   gw_stop asa1
   gw_stop asa2
+  for n in asa1 asa2; do cp "$RUN_DIR/$n.log" "$RUN_DIR/$n-$name.log"; done
 }
 
 topo_up
 run_case a-asa1-rekeys-pfs asa1 group14
 run_case b-asa2-rekeys-nopfs asa2 ""
 run_case c-both-rekey-pfs asa1 group14 both
+# Sanitizer builds report leaks when a daemon exits: stop them all, then read every log.
+for name in "${!GW_PID[@]}"; do gw_stop "$name"; done
+check "no sanitizer report in ikegate's logs (read after exit)" no_sanitizer_report "$RUN_DIR"/*.log
 check_summary

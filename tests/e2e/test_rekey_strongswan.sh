@@ -80,7 +80,7 @@ run_case() {
   ike_rekeys=$(( ${ids1% *} - ${ids0% *} ))
   child_rekeys=$(( ${ids1#* } - ${ids0#* } ))
   echo "     | ping (transmitted received): $res; rekeys seen by strongSwan: IKE $ike_rekeys, CHILD $child_rekeys"
-  check "ping every 100 ms for ${PING_SECONDS} s: every echo answered ($res; lost icmp_seq: $(ping_lost_seqs))" \
+  check "ping every 100 ms for ${PING_SECONDS} s: every echo answered ($res; late or lost icmp_seq: $(ping_lost_seqs))" \
     test -n "$res" -a "${res% *}" = "${res#* }" -a "${res% *}" -ge $((PING_SECONDS * 10 - 5))
   check "at least three IKE SA rekeys ($ike_rekeys)" test "$ike_rekeys" -ge 3
   check "at least three CHILD SA rekeys ($child_rekeys)" test "$child_rekeys" -ge 3
@@ -91,10 +91,11 @@ run_case() {
   check "ikegate: one IKE SA left (the old ones deleted)" wait_for 8 r1_one_ike
   check "ikegate: one CHILD SA pair left" wait_for 8 r1_one_child
   check "strongSwan: one IKE SA and one CHILD SA left" wait_for 8 sw_one_each
-  check "ESP SPIs changed and agree on both sides ($(r1_spis))" \
-    test "$(r1_spis)" = "$(sw_spis)" -a "$(r1_spis)" != "$spi0"
-  check "IKE SPIs changed and agree on both sides ($(r1_ike_spis))" \
-    test "$(r1_ike_spis)" = "$(sw_ike_spis)" -a "$(r1_ike_spis)" != "$ike0"
+  # The short lifetimes keep rekeying after the ping: compare SPIs between two rekeys.
+  esp_agree() { test "$(r1_spis)" = "$(sw_spis)" -a "$(r1_spis)" != "$spi0"; }
+  ike_agree() { test "$(r1_ike_spis)" = "$(sw_ike_spis)" -a "$(r1_ike_spis)" != "$ike0"; }
+  check "ESP SPIs changed and agree on both sides" wait_for 8 esp_agree
+  check "IKE SPIs changed and agree on both sides" wait_for 8 ike_agree
   if [[ " $* " == *" esp="*modp* ]]; then
     check "PFS: strongSwan's current CHILD SA was keyed with a DH exchange (ESP:.../MODP_...)" \
       contains "$(sw_list_sas sw)" "INSTALLED, TUNNEL-in-UDP, ESP:.*/MODP_"
@@ -105,8 +106,6 @@ run_case() {
     test "$(grep -c 'IKE_SA ciscoios\[[0-9]*\] rekeyed between' "$SW/charon.log")" -ge 3
   check "charon's log: CHILD_SA rekeyed at least three times" \
     test "$(grep -c 'CHILD_SA ciscoios{[0-9]*} state change: REKEYING => REKEYED' "$SW/charon.log")" -ge 3
-  check "no sanitizer report in ikegate's log" \
-    test -z "$(grep -E 'ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:' "$GWLOG")"
   if [[ " $FAILED_CASES " == *" $name "* ]]; then
     r1 show crypto ikev2 sa detailed
     r1 show crypto ipsec sa | grep -E 'spi:|ident|Status'
@@ -129,4 +128,7 @@ run_case b-ikegate-rekeys-nopfs "" "--ike-lifetime 15 --ipsec-lifetime 13" \
 run_case c-ikegate-rekeys-pfs '/^ set transform-set TS/a\ set pfs group14' "--ike-lifetime 15 --ipsec-lifetime 13" \
   ike=aes128-sha1-modp1536 esp=aes128-sha1-modp2048 ike_rekey=0 child_rekey=0 child_life=60m
 
+# Sanitizer builds report leaks when a daemon exits: stop them all, then read every log.
+for name in "${!GW_PID[@]}"; do gw_stop "$name"; done
+check "no sanitizer report in ikegate's logs (read after exit)" no_sanitizer_report "$RUN_DIR"/*.log
 check_summary

@@ -100,7 +100,8 @@ check "charon logs the TS_UNACCEPTABLE it received" \
   grep -q "received TS_UNACCEPTABLE notify, no CHILD_SA built" "$SW/charon.log"
 check "ikegate: no CHILD SA" test "$(r1 show crypto ipsec sa | grep -c '^ *spi: 0x')" = 0
 
-check "no sanitizer report in ikegate's logs" \
-  test -z "$(grep -E 'ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:' "$RUN_DIR"/r1-*.log)"
 for c in $FAILED_CASES; do dump_logs "$RUN_DIR/r1-$c.log" "$RUN_DIR/sw-$c/charon.log" 60; done
+# Sanitizer builds report leaks when a daemon exits: stop them all, then read every log.
+for name in "${!GW_PID[@]}"; do gw_stop "$name"; done
+check "no sanitizer report in ikegate's logs (read after exit)" no_sanitizer_report "$RUN_DIR"/*.log
 check_summary

@@ -67,3 +67,9 @@ elapsed_until() {
 
 # between VALUE LOW HIGH: LOW <= VALUE <= HIGH (decimals allowed); false for an empty VALUE.
 between() { [ -n "$1" ] && awk -v v="$1" -v l="$2" -v h="$3" 'BEGIN { exit !(v >= l && v <= h) }'; }
+
+# no_sanitizer_report FILE...: no ASan/LSan/UBSan report in the daemons' logs. Check it after the
+# daemons have exited: LeakSanitizer reports at exit.
+no_sanitizer_report() {
+  ! grep -q -E 'ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:' "$@" 2>/dev/null
+}

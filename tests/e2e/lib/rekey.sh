@@ -4,7 +4,7 @@
 #   ping_start NS SRC DST SECONDS   starts `ping -i 0.1` for SECONDS (bounded by -w)
 #   ping_wait                       waits for it (call it directly, not in $(...))
 #   ping_result                     prints "transmitted received" of the finished ping
-#   ping_lost_seqs                  the icmp_seq numbers that got no reply (for the report)
+#   ping_lost_seqs                  the icmp_seq numbers whose reply was late (>100 ms) or lost
 #
 # The ping runs with -O (report outstanding replies) so lost sequence numbers are listed, and
 # -W 1 so a reply later than a second counts as lost.
