@@ -62,6 +62,7 @@ topo_down() {
   for name in "${!GW_PID[@]}"; do gw_stop "$name"; done
   local n
   for n in $NS_H1 $NS_ASA1 $NS_NAT $NS_ASA2 $NS_H2; do ip netns del "$n" 2>/dev/null; done
+  keep_logs
   rm -rf "$RUN_DIR"
 }
 trap topo_down EXIT INT TERM

@@ -72,7 +72,7 @@ untopo() {
   local n
   for n in $NS_H1 $NS_R1 $NS_NAT $NS_SW $NS_H2; do ip netns del "$n" 2>/dev/null; done
 }
-trap 'untopo; rm -rf "$RUN_DIR"' EXIT INT TERM
+trap 'untopo; keep_logs; rm -rf "$RUN_DIR"' EXIT INT TERM
 
 r1() { gw "r1-$CASE" "$@"; }
 counters() {  # ikegate "encaps decaps"
