@@ -35,6 +35,8 @@ enum Command : int {
   kDebugIkev2Error,
   kUndebugAll,
   kUndebugIkev2,
+  kDebugIsakmp,
+  kUndebugIsakmp,
   kMonitor,
   kConfigReload,
 };
@@ -114,10 +116,14 @@ CommandInterpreter::CommandInterpreter(policy::Personality personality,
     add("debug crypto ikev2 internal", kDebugIkev2Internal);
     add("debug crypto ikev2 error", kDebugIkev2Error);
   }
+  add("debug crypto isakmp", kDebugIsakmp);
+  add("debug crypto isakmp <level>", kDebugIsakmp);
   add("undebug all", kUndebugAll);
   add("no debug all", kUndebugAll);
   add("undebug crypto ikev2", kUndebugIkev2);
   add("no debug crypto ikev2", kUndebugIkev2);
+  add("undebug crypto isakmp", kUndebugIsakmp);
+  add("no debug crypto isakmp", kUndebugIsakmp);
   add("terminal monitor", kMonitor);
   add("monitor", kMonitor);
   add("config reload", kConfigReload);
@@ -282,7 +288,6 @@ std::string CommandInterpreter::show_stats() const {
   row("TS_UNACCEPTABLE", s.ts_unacceptable);
   row("Invalid SPI", s.invalid_spi);
   row("Invalid Message ID", s.invalid_message_id);
-  row("Role Mismatch (Reflected)", s.role_mismatch);
   row("Decode Errors", s.decode_errors);
   row("Integrity Check Failures", s.icv_failures);
   row("Retransmissions", s.retransmits);
@@ -300,6 +305,7 @@ std::string CommandInterpreter::show_debug() const {
   if (personality_ == policy::Personality::Asa) {
     if (levels_.protocol > 0) out += fmt::format("debug crypto ikev2 protocol {}\n", levels_.protocol);
     if (levels_.platform > 0) out += fmt::format("debug crypto ikev2 platform {}\n", levels_.platform);
+    if (levels_.isakmp > 0) out += fmt::format("debug crypto isakmp {}\n", levels_.isakmp);
     return out;
   }
   if (!levels_.any()) return out;
@@ -308,6 +314,8 @@ std::string CommandInterpreter::show_debug() const {
     out += fmt::format("  Crypto IKEv2 protocol debugging is on (level {})\n", levels_.protocol);
   if (levels_.platform > 0)
     out += fmt::format("  Crypto IKEv2 platform debugging is on (level {})\n", levels_.platform);
+  if (levels_.isakmp > 0)
+    out += fmt::format("  Crypto ISAKMP debugging is on (level {})\n", levels_.isakmp);
   return out;
 }
 
@@ -318,6 +326,7 @@ CommandInterpreter::Output CommandInterpreter::run(const Parsed& p) {
     if (!actions_.snapshot) return std::nullopt;
     return actions_.snapshot();
   };
+  auto v1 = [&]() { return actions_.v1_snapshot ? actions_.v1_snapshot() : ikev1::Snapshot{}; };
   Output o;
   switch (p.command) {
     case kShowIkev2Sa:
@@ -330,6 +339,8 @@ CommandInterpreter::Output CommandInterpreter::run(const Parsed& p) {
       bool detail = p.command == kShowIkev2SaDetail || p.command == kShowIsakmpSaDetail;
       bool isakmp = p.command == kShowIsakmpSa || p.command == kShowIsakmpSaDetail;
       if (isakmp) {
+        auto v1_views = ike_sa_views(v1(), personality_);
+        views.insert(views.begin(), v1_views.begin(), v1_views.end());
         o.text = asa ? asa::show_crypto_isakmp_sa(views, detail)
                      : ios::show_crypto_isakmp_sa(views, detail);
       } else {
@@ -343,6 +354,10 @@ CommandInterpreter::Output CommandInterpreter::run(const Parsed& p) {
       if (!sas || !policy_) return unavailable();
       if (p.ip) std::erase_if(*sas, [&](const auto& sa) { return sa.remote.address != *p.ip; });
       auto views = child_sa_views(*sas, *policy_);
+      auto v1_views = child_sa_views(v1(), *policy_);
+      if (p.ip)
+        std::erase_if(v1_views, [&](const auto& v) { return v.remote_endpoint.address != *p.ip; });
+      views.insert(views.end(), v1_views.begin(), v1_views.end());
       if (actions_.dataplane)
         for (auto& v : views) v.dataplane = actions_.dataplane();
       o.text = asa ? asa::show_crypto_ipsec_sa(views) : ios::show_crypto_ipsec_sa(views);
@@ -351,7 +366,9 @@ CommandInterpreter::Output CommandInterpreter::run(const Parsed& p) {
     case kShowSession: {
       auto sas = snapshot();
       if (!sas || !policy_) return unavailable();
-      o.text = ios::show_crypto_session_detail(session_views(*sas, *policy_));
+      auto sessions = session_views(*sas, *policy_);
+      add_session_views(sessions, v1(), *policy_);
+      o.text = ios::show_crypto_session_detail(sessions);
       return o;
     }
     case kShowIkev2Stats:
@@ -384,7 +401,7 @@ CommandInterpreter::Output CommandInterpreter::run(const Parsed& p) {
       levels_.platform = p.level.value_or(1);
       return o;
     case kDebugIkev2All:
-      levels_ = {127, 127};
+      levels_.protocol = levels_.platform = 127;
       return o;
     case kDebugIkev2Packet:
       levels_.protocol = std::max(levels_.protocol, 4);
@@ -397,10 +414,19 @@ CommandInterpreter::Output CommandInterpreter::run(const Parsed& p) {
       levels_.protocol = std::max(levels_.protocol, 1);
       levels_.platform = std::max(levels_.platform, 1);
       return o;
+    case kDebugIsakmp:
+      // IOS `debug crypto isakmp` takes no level: everything.
+      levels_.isakmp = p.level.value_or(asa ? 1 : 255);
+      return o;
+    case kUndebugIsakmp:
+      levels_.isakmp = 0;
+      return o;
     case kUndebugAll:
-    case kUndebugIkev2:
       levels_ = {};
-      if (!asa && p.command == kUndebugAll) o.text = "All possible debugging has been turned off\n";
+      if (!asa) o.text = "All possible debugging has been turned off\n";
+      return o;
+    case kUndebugIkev2:
+      levels_.protocol = levels_.platform = 0;
       return o;
     case kMonitor:
       o.subscribe_monitor = true;

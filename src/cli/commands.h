@@ -1,5 +1,5 @@
 // The operator's command line, as the daemon receives it on its control socket, interpreted in
-// the ASA or IOS personality: `show crypto ...`, `clear crypto ...`, `debug crypto ikev2 ...`,
+// the ASA or IOS personality: `show crypto ...`, `clear crypto ...`, `debug crypto ikev2|isakmp ...`,
 // `terminal monitor`, `config reload`. Keywords may be abbreviated wherever the abbreviation is
 // unambiguous, as on the boxes (`sh cry ikev2 sa det`). Everything the interpreter needs from
 // the running daemon comes through Actions, so it is tested without one; it decides nothing
@@ -17,6 +17,7 @@
 #include "cli/debug.h"
 #include "common/ip.h"
 #include "common/result.h"
+#include "ikev1/engine.h"
 #include "ikev2/engine.h"
 #include "policy/policy.h"
 
@@ -28,6 +29,8 @@ class CommandInterpreter {
   // status 1 and a message, never a crash.
   struct Actions {
     std::function<std::vector<ikev2::IkeSaInfo>()> snapshot;
+    // The IKEv1 engine's SAs, listed by the isakmp, ipsec and session commands; may be empty.
+    std::function<ikev1::Snapshot()> v1_snapshot;
     std::function<ikev2::Stats()> stats;
     // `peer` empty = all; the number of SAs cleared.
     std::function<std::size_t(std::optional<IpAddress> peer)> clear_ike;

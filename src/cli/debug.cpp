@@ -167,4 +167,46 @@ std::vector<std::string> DebugRenderer::render_ios(const TraceEvent& ev,
   return out;
 }
 
+bool DebugRenderer::wants_isakmp(int level, const DebugLevels& levels) const {
+  return shown(level, levels.isakmp);
+}
+
+std::vector<std::string> DebugRenderer::render(const ikev1::TraceEvent& ev,
+                                               const DebugLevels& levels) const {
+  using Kind = ikev1::TraceEvent::Kind;
+  std::vector<std::string> out;
+  if (!wants_isakmp(ev.level, levels)) return out;
+  const bool has_peer = !ev.remote.address.is_unspecified();
+  if (personality_ == policy::Personality::Asa) {
+    if (ev.kind == Kind::StateChange) return out;
+    std::string prefix = ev.kind == Kind::Note && ev.level > 5 ? "[IKEv1 DEBUG]: " : "[IKEv1]: ";
+    // The IKE_DECODE lines name only the address, even once the tunnel group is known.
+    if (ev.kind == Kind::Note && !ev.group.empty()) prefix += fmt::format("Group = {}, ", ev.group);
+    if (has_peer) prefix += fmt::format("IP = {}, ", ev.remote.address.to_string());
+    for (const auto& line : text_lines(ev.text)) out.push_back(prefix + line);
+    return out;
+  }
+  std::string id = fmt::format("({})", ev.conn_id);
+  switch (ev.kind) {
+    case Kind::StateChange:
+      out.push_back(fmt::format("ISAKMP:{}:Old State = {} New State = {}", id, ev.old_state,
+                                ev.new_state));
+      break;
+    case Kind::Sent:
+      if (has_peer)
+        out.push_back(fmt::format("ISAKMP:{}: sending packet to {} my_port {} peer_port {}", id,
+                                  ev.remote.address.to_string(), ev.local.port, ev.remote.port));
+      break;
+    case Kind::Received:
+      if (has_peer)
+        out.push_back(fmt::format("ISAKMP {}: received packet from {} dport {} sport {} Global", id,
+                                  ev.remote.address.to_string(), ev.local.port, ev.remote.port));
+      break;
+    case Kind::Note:
+      for (const auto& line : text_lines(ev.text)) out.push_back(fmt::format("ISAKMP:{}:{}", id, line));
+      break;
+  }
+  return out;
+}
+
 }  // namespace ikegate::cli

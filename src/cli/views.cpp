@@ -76,18 +76,19 @@ unsigned outer_ip_header(const Endpoint& e) { return e.address.is_v4() ? 20 : 40
 // The ASA's "ipsec overhead": outer IP header, ESP header (SPI and sequence number), IV, a full
 // block of padding, pad length and next header, ICV, and the UDP header under NAT-T. The seed's
 // AES-256/SHA1 SA prints 74 = 20 + 8 + 16 + 16 + 2 + 12.
-unsigned esp_overhead(const ikev2::ChildSaInfo& c, const Endpoint& local) {
-  return outer_ip_header(local) + 8 + iv_size(c.encr) + block_size(c.encr) + 2 +
-         icv_size(c.encr, c.integ) + (c.nat_t ? 8 : 0);
+unsigned esp_overhead(EncrId encr, IntegId integ, bool nat_t, const Endpoint& local) {
+  return outer_ip_header(local) + 8 + iv_size(encr) + block_size(encr) + 2 +
+         icv_size(encr, integ) + (nat_t ? 8 : 0);
 }
 
 // IOS "plaintext mtu": the largest inner packet that still fits the path MTU once padded. The
 // seed's AES-128/SHA1 SA prints 1438 = (1500 - 20 - 8 - 16 - 12) rounded down to 16, minus 2.
-unsigned plaintext_mtu(const ikev2::ChildSaInfo& c, const Endpoint& local, unsigned mtu) {
-  unsigned fixed = outer_ip_header(local) + 8 + iv_size(c.encr) + icv_size(c.encr, c.integ) +
-                   (c.nat_t ? 8 : 0);
+unsigned plaintext_mtu(EncrId encr, IntegId integ, bool nat_t, const Endpoint& local,
+                       unsigned mtu) {
+  unsigned fixed = outer_ip_header(local) + 8 + iv_size(encr) + icv_size(encr, integ) +
+                   (nat_t ? 8 : 0);
   if (mtu <= fixed + 2) return 0;
-  unsigned block = block_size(c.encr);
+  unsigned block = block_size(encr);
   return (mtu - fixed) / block * block - 2;
 }
 
@@ -102,7 +103,17 @@ SelectorRange range_of(const IpAddress& start, const IpAddress& end, std::uint16
   return {start, end, p1, p2};
 }
 
-EspSaView esp_view(std::uint32_t spi, const ikev2::ChildSaInfo& c, std::uint64_t bytes,
+// What an ESP SA view needs of a CHILD SA (IKEv2) or phase 2 SA (IKEv1).
+struct Phase2 {
+  EncrId encr;
+  std::uint16_t key_bits;
+  IntegId integ;
+  std::uint32_t reqid;
+  std::uint64_t lifetime_kb;
+  Seconds remaining;
+};
+
+EspSaView esp_view(std::uint32_t spi, const Phase2& c, std::uint64_t bytes,
                    policy::Personality personality) {
   EspSaView e;
   e.spi = spi;
@@ -149,6 +160,68 @@ std::string ios_flow_text(const policy::Selector& s) {
                      proto.empty() ? fmt::format("{}", s.protocol) : std::string(proto),
                      side(s.src_start, s.src_end, s.src_port_start, s.src_port_end),
                      side(s.dst_start, s.dst_end, s.dst_port_start, s.dst_port_end));
+}
+
+// The crypto map part of a `show crypto ipsec sa` block: the entry, its ACL line, the idents.
+ChildSaView map_block(const policy::CryptoMapEntry* entry, const std::string& map,
+                      std::uint32_t seq, const std::string& acl_text,
+                      const policy::Selector& s) {
+  ChildSaView v;
+  v.interface_name = entry ? entry->interface : std::string{};
+  v.crypto_map = map;
+  v.crypto_map_seq = seq;
+  v.dynamic_map = entry && entry->dynamic;
+  v.acl_line = acl_text;
+  v.local_ident = ident_of(s.src_start, s.src_end, s.protocol, s.src_port_start, s.src_port_end);
+  v.remote_ident = ident_of(s.dst_start, s.dst_end, s.protocol, s.dst_port_start, s.dst_port_end);
+  return v;
+}
+
+// The counters, MTU figures and ESP SAs of a `show crypto ipsec sa` block, for either engine.
+// Counters from the data plane: encaps/encrypt/digest and send errors from the outbound SA,
+// decaps/decrypt/verify and replay failures from the inbound one.
+void fill_phase2(ChildSaView& v, const Phase2& p, std::uint32_t spi_in, std::uint32_t spi_out,
+                 const dataplane::SaCounters& in, const dataplane::SaCounters& out, bool nat_t,
+                 const Endpoint& local, policy::Personality personality) {
+  auto& k = v.counters;
+  k.encaps = out.encaps_or_decaps;
+  k.encrypt = out.encrypt_or_decrypt;
+  k.digest = out.digest_or_verify;
+  k.decaps = in.encaps_or_decaps;
+  k.decrypt = in.encrypt_or_decrypt;
+  k.verify = in.digest_or_verify;
+  k.send_errors = out.send_errors;
+  k.recv_errors = in.recv_errors + in.auth_failures;
+  k.replay_failures = in.replay_failures;
+  // Nothing is compressed: the ASA counts every encapsulated packet as "not compressed"
+  // (the seed's 3 pings print 3), IOS leaves the counter at 0 (the seed's 100 print 0).
+  if (personality == policy::Personality::Asa) k.not_compressed = k.encaps;
+  k.encrypt_drops = out.send_errors;
+  k.decrypt_drops = in.recv_errors + in.auth_failures + in.replay_failures;
+  v.ipsec_overhead = esp_overhead(p.encr, p.integ, nat_t, local);
+  if (personality == policy::Personality::Ios)
+    v.plaintext_mtu = plaintext_mtu(p.encr, p.integ, nat_t, local, v.path_mtu);
+  v.nat_t = nat_t;
+  v.lifetime_kilobytes = p.lifetime_kb;
+  v.inbound.push_back(esp_view(spi_in, p, in.bytes, personality));
+  v.outbound.push_back(esp_view(spi_out, p, out.bytes, personality));
+}
+
+// One IPSEC FLOW of `show crypto session detail`, for either engine.
+SessionFlowView flow_view(const policy::Selector& selector, const dataplane::SaCounters& in,
+                          const dataplane::SaCounters& out, std::uint64_t lifetime_kb,
+                          Seconds remaining) {
+  SessionFlowView f;
+  f.acl_text = ios_flow_text(selector);
+  f.active_sas = 2;
+  f.pkts_decrypted = in.encrypt_or_decrypt;
+  f.decrypt_drops = in.recv_errors + in.auth_failures + in.replay_failures;
+  f.pkts_encrypted = out.encrypt_or_decrypt;
+  f.encrypt_drops = out.send_errors;
+  f.inbound_kilobytes_left = kilobytes_left(lifetime_kb, in.bytes);
+  f.outbound_kilobytes_left = kilobytes_left(lifetime_kb, out.bytes);
+  f.inbound_seconds_left = f.outbound_seconds_left = remaining;
+  return f;
 }
 
 }  // namespace
@@ -247,45 +320,16 @@ std::vector<ChildSaView> child_sa_views(const std::vector<ikev2::IkeSaInfo>& sas
   std::vector<ChildSaView> out;
   for (const auto& sa : sas) {
     for (const auto& c : sa.children) {
-      const auto& s = c.selector;
-      const auto* entry = entry_for(policy, c);
-      ChildSaView v;
-      v.interface_name = entry ? entry->interface : std::string{};
-      v.crypto_map = c.map;
-      v.crypto_map_seq = c.seq;
-      v.dynamic_map = entry && entry->dynamic;
-      v.acl_line = c.acl_text;
-      v.local_ident = ident_of(s.src_start, s.src_end, s.protocol, s.src_port_start, s.src_port_end);
-      v.remote_ident = ident_of(s.dst_start, s.dst_end, s.protocol, s.dst_port_start, s.dst_port_end);
+      ChildSaView v = map_block(entry_for(policy, c), c.map, c.seq, c.acl_text, c.selector);
       v.local_endpoint = sa.local;
       v.remote_endpoint = sa.remote;
       if (c.nat_t && c.encap_local_port != 0) v.local_endpoint.port = c.encap_local_port;
       if (c.nat_t && c.encap_remote_port != 0) v.remote_endpoint.port = c.encap_remote_port;
-      auto& k = v.counters;
-      k.encaps = c.out.encaps_or_decaps;
-      k.encrypt = c.out.encrypt_or_decrypt;
-      k.digest = c.out.digest_or_verify;
-      k.decaps = c.in.encaps_or_decaps;
-      k.decrypt = c.in.encrypt_or_decrypt;
-      k.verify = c.in.digest_or_verify;
-      k.send_errors = c.out.send_errors;
-      k.recv_errors = c.in.recv_errors + c.in.auth_failures;
-      k.replay_failures = c.in.replay_failures;
-      // Nothing is compressed: the ASA counts every encapsulated packet as "not compressed"
-      // (the seed's 3 pings print 3), IOS leaves the counter at 0 (the seed's 100 print 0).
-      if (policy.personality == policy::Personality::Asa) k.not_compressed = k.encaps;
-      k.encrypt_drops = c.out.send_errors;
-      k.decrypt_drops = c.in.recv_errors + c.in.auth_failures + c.in.replay_failures;
-      v.ipsec_overhead = esp_overhead(c, sa.local);
-      if (policy.personality == policy::Personality::Ios)
-        v.plaintext_mtu = plaintext_mtu(c, sa.local, v.path_mtu);
-      v.nat_t = c.nat_t;
       v.ike_version = IkeVersion::IKEv2;
+      fill_phase2(v, {c.encr, c.key_bits, c.integ, c.reqid, c.lifetime_kb, c.remaining},
+                  c.spi_in, c.spi_out, c.in, c.out, c.nat_t, sa.local, policy.personality);
       v.pfs_group = c.pfs.value_or(DhGroup::NONE);
       v.lifetime_seconds = c.lifetime;
-      v.lifetime_kilobytes = c.lifetime_kb;
-      v.inbound.push_back(esp_view(c.spi_in, c, c.in.bytes, policy.personality));
-      v.outbound.push_back(esp_view(c.spi_out, c, c.out.bytes, policy.personality));
       out.push_back(std::move(v));
     }
   }
@@ -326,21 +370,153 @@ std::vector<SessionView> session_views(const std::vector<ikev2::IkeSaInfo>& sas,
     s.ike_sas.push_back({IkeVersion::IKEv2, sa.local, sa.remote, ready, caps, sa.id,
                          std::max(Seconds{0}, sa.lifetime - sa.active)});
     for (const auto& c : sa.children) {
-      SessionFlowView f;
-      f.acl_text = ios_flow_text(c.selector);
-      f.active_sas = 2;
-      f.pkts_decrypted = c.in.encrypt_or_decrypt;
-      f.decrypt_drops = c.in.recv_errors + c.in.auth_failures + c.in.replay_failures;
-      f.pkts_encrypted = c.out.encrypt_or_decrypt;
-      f.encrypt_drops = c.out.send_errors;
-      f.inbound_kilobytes_left = kilobytes_left(c.lifetime_kb, c.in.bytes);
-      f.outbound_kilobytes_left = kilobytes_left(c.lifetime_kb, c.out.bytes);
-      f.inbound_seconds_left = f.outbound_seconds_left = c.remaining;
-      s.flows.push_back(std::move(f));
+      s.flows.push_back(flow_view(c.selector, c.in, c.out, c.lifetime_kb, c.remaining));
       if (ready) s.status = "UP-ACTIVE";
     }
   }
   return out;
+}
+
+namespace {
+
+IkeV1State v1_state_of(const ikev1::IsakmpSaInfo& sa, policy::Personality personality) {
+  if (sa.established)
+    return personality == policy::Personality::Asa ? IkeV1State::MmActive : IkeV1State::QmIdle;
+  if (sa.state == "MM_SA_SETUP") return IkeV1State::MmSaSetup;
+  if (sa.state == "MM_KEY_EXCH") return IkeV1State::MmKeyExch;
+  return IkeV1State::MmNoState;
+}
+
+// IKEv1's hash algorithm (RFC 2409 appendix A) printed with the words of the integrity ids.
+IntegId integ_of(PrfId hash) {
+  switch (hash) {
+    case PrfId::HMAC_MD5: return IntegId::HMAC_MD5_96;
+    case PrfId::HMAC_SHA1: return IntegId::HMAC_SHA1_96;
+    case PrfId::HMAC_SHA2_256: return IntegId::HMAC_SHA2_256_128;
+    case PrfId::HMAC_SHA2_384: return IntegId::HMAC_SHA2_384_192;
+    case PrfId::HMAC_SHA2_512: return IntegId::HMAC_SHA2_512_256;
+  }
+  return IntegId::NONE;
+}
+
+std::string v1_capabilities(const ikev1::IsakmpSaInfo& sa) {
+  return sa.nat_local || sa.nat_remote ? "N" : "";
+}
+
+// The ISAKMP SA an IPsec SA belongs to (see child_sa_views in views.h).
+const ikev1::IsakmpSaInfo* isakmp_of(const ikev1::Snapshot& snapshot,
+                                     const policy::CryptoMapEntry* entry) {
+  const ikev1::IsakmpSaInfo* only = nullptr;
+  std::size_t established = 0;
+  for (const auto& sa : snapshot.isakmp) {
+    if (!sa.established) continue;
+    if (entry && std::find(entry->peers.begin(), entry->peers.end(), sa.remote.address) !=
+                     entry->peers.end())
+      return &sa;
+    only = &sa;
+    ++established;
+  }
+  return established == 1 ? only : nullptr;
+}
+
+}  // namespace
+
+std::vector<IkeSaView> ike_sa_views(const ikev1::Snapshot& snapshot,
+                                    policy::Personality personality) {
+  std::vector<IkeSaView> out;
+  out.reserve(snapshot.isakmp.size());
+  for (const auto& sa : snapshot.isakmp) {
+    IkeSaView v;
+    v.version = IkeVersion::IKEv1;
+    v.tunnel_id = sa.conn_id;
+    v.session_id = sa.conn_id;
+    v.local = sa.local;
+    v.remote = sa.remote;
+    v.status = sa.established ? IkeSaStatus::Ready : IkeSaStatus::InNeg;
+    v.status_description = sa.established ? "Negotiation done" : "Negotiation in progress";
+    v.role = sa.initiator ? IkeRole::Initiator : IkeRole::Responder;
+    v.encr = sa.encr;
+    v.key_bits = sa.key_bits;
+    v.integ = integ_of(sa.hash);
+    v.prf = sa.hash;
+    v.dh_group = sa.dh;
+    v.auth_sign = v.auth_verify = AuthMethod::Psk;  // the engine speaks pre-shared keys only
+    v.lifetime = sa.lifetime;
+    v.lifetime_remaining = sa.remaining;
+    v.active_time = sa.established ? std::max(Seconds{0}, sa.lifetime - sa.remaining) : Seconds{0};
+    v.local_spi = sa.initiator ? sa.cookie_i : sa.cookie_r;
+    v.remote_spi = sa.initiator ? sa.cookie_r : sa.cookie_i;
+    v.local_id = sa.local.address.to_string();
+    v.remote_id = sa.tunnel_group.empty() ? sa.remote.address.to_string() : sa.tunnel_group;
+    v.nat = sa.nat_local ? NatDetected::Inside : sa.nat_remote ? NatDetected::Outside
+                                                              : NatDetected::None;
+    v.v1_state = v1_state_of(sa, personality);
+    v.l2l = true;
+    v.engine_conn = fmt::format("SW:{}", sa.conn_id > 1000 ? sa.conn_id - 1000 : sa.conn_id);
+    v.capabilities = v1_capabilities(sa);
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+std::vector<ChildSaView> child_sa_views(const ikev1::Snapshot& snapshot,
+                                        const policy::Policy& policy) {
+  std::vector<ChildSaView> out;
+  for (const auto& c : snapshot.ipsec) {
+    const auto* entry = policy.find_entry(c.map, c.seq);
+    const auto* isakmp = isakmp_of(snapshot, entry);
+    ChildSaView v = map_block(entry, c.map, c.seq, c.acl_text, c.selector);
+    if (isakmp) {
+      v.local_endpoint = isakmp->local;
+      v.remote_endpoint = isakmp->remote;
+    }
+    v.ike_version = IkeVersion::IKEv1;
+    std::uint64_t lifetime_kb = entry ? entry->lifetime_kilobytes : v.lifetime_kilobytes;
+    fill_phase2(v, {c.encr, c.key_bits, c.integ, c.reqid, lifetime_kb, c.remaining}, c.spi_in,
+                c.spi_out, c.in, c.out, c.nat_t, v.local_endpoint, policy.personality);
+    v.pfs_group = c.pfs.value_or(DhGroup::NONE);
+    v.lifetime_seconds = c.lifetime;
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+void add_session_views(std::vector<SessionView>& sessions, const ikev1::Snapshot& snapshot,
+                       const policy::Policy& policy) {
+  auto session_for = [&](const ikev1::IsakmpSaInfo& sa) -> SessionView& {
+    for (auto& s : sessions)
+      if (s.peer.address == sa.remote.address) return s;
+    SessionView s;
+    for (const auto& e : policy.map_entries)
+      if (std::find(e.peers.begin(), e.peers.end(), sa.remote.address) != e.peers.end()) {
+        s.interface_name = e.interface;
+        break;
+      }
+    s.peer = sa.remote;
+    s.phase1_id = sa.remote.address.to_string();
+    s.status = "DOWN-NEGOTIATING";
+    sessions.push_back(std::move(s));
+    return sessions.back();
+  };
+  for (const auto& sa : snapshot.isakmp) {
+    SessionView& s = session_for(sa);
+    if (sa.established) {
+      if (s.status == "DOWN-NEGOTIATING") s.status = "UP-IDLE";
+      s.uptime = std::max(s.uptime, sa.lifetime - sa.remaining);
+    }
+    s.ike_sas.push_back({IkeVersion::IKEv1, sa.local, sa.remote, sa.established,
+                         v1_capabilities(sa), sa.conn_id, sa.remaining});
+  }
+  for (const auto& c : snapshot.ipsec) {
+    const auto* entry = policy.find_entry(c.map, c.seq);
+    const auto* isakmp = isakmp_of(snapshot, entry);
+    if (!isakmp) continue;
+    SessionView& s = session_for(*isakmp);
+    if (s.interface_name.empty() && entry) s.interface_name = entry->interface;
+    std::uint64_t lifetime_kb = entry ? entry->lifetime_kilobytes : 4608000;
+    s.flows.push_back(flow_view(c.selector, c.in, c.out, lifetime_kb, c.remaining));
+    s.status = "UP-ACTIVE";
+  }
 }
 
 }  // namespace ikegate::cli

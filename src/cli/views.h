@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/sa_view.h"
+#include "ikev1/engine.h"
 #include "ikev2/engine.h"
 #include "policy/policy.h"
 
@@ -31,6 +32,23 @@ std::vector<ChildSaView> child_sa_views(const std::vector<ikev2::IkeSaInfo>& sas
 // FLOW per CHILD SA.
 std::vector<SessionView> session_views(const std::vector<ikev2::IkeSaInfo>& sas,
                                        const policy::Policy& policy);
+
+// The IKEv1 engine's snapshot in the same views, so the show commands list IKEv1 tunnels next to
+// IKEv2 ones. ISAKMP SAs: C-id as Tunnel-id, established ones MM_ACTIVE (ASA) or QM_IDLE (IOS),
+// IOS Engine-id:Conn-id "SW:<C-id - 1000>" (the seed's C-id 1003 is SW:3), Cap. column N when
+// NAT-T is in use (D only with `crypto isakmp keepalive`, which the policy does not carry yet).
+std::vector<IkeSaView> ike_sa_views(const ikev1::Snapshot& snapshot,
+                                    policy::Personality personality);
+
+// IKEv1 phase 2 SAs as `show crypto ipsec sa` blocks, counted as for IKEv2. The snapshot does not
+// say which ISAKMP SA negotiated an IPsec SA: its crypto endpoints are those of the ISAKMP SA with
+// one of the map entry's peers, else (dynamic maps) those of the only established ISAKMP SA.
+std::vector<ChildSaView> child_sa_views(const ikev1::Snapshot& snapshot,
+                                        const policy::Policy& policy);
+
+// Adds the IKEv1 SAs to `sessions` (one session per peer address, merged with IKEv2 ones).
+void add_session_views(std::vector<SessionView>& sessions, const ikev1::Snapshot& snapshot,
+                       const policy::Policy& policy);
 
 // A selector side as an ident: a single address is a host (/32, /128), a range that is exactly a
 // prefix prints that prefix, any other range the smallest prefix that covers it. A single port
