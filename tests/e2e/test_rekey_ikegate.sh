@@ -121,6 +121,16 @@ run_case() {
   for n in asa1 asa2; do cp "$RUN_DIR/$n.log" "$RUN_DIR/$n-$name.log"; done
 }
 
+CASE=options
+refused() {  # refused OPTION VALUE: `run` exits 2 and names the option, the range and the value
+  local out rc
+  out=$("$IKEGATE" run --config "$CFG/asa1.cfg" "$1" "$2" 2>&1)
+  rc=$?
+  test "$rc" = 2 -a "$out" = "ikegate: $1 wants seconds from 10 to 2147483647, got '$2'"
+}
+check "run --ipsec-lifetime 5 is refused with the accepted range" refused --ipsec-lifetime 5
+check "run --ike-lifetime 30s is refused with the accepted range" refused --ike-lifetime 30s
+
 topo_up
 run_case a-asa1-rekeys-pfs asa1 group14
 run_case b-asa2-rekeys-nopfs asa2 ""
