@@ -7,6 +7,7 @@
 #include <set>
 #include <tuple>
 
+#include "common/reqid_pool.h"
 #include "crypto/cipher.h"
 #include "crypto/dh.h"
 #include "crypto/ikev1.h"
@@ -495,7 +496,7 @@ struct Engine::Impl {
   std::map<std::tuple<std::string, std::uint32_t, std::size_t>, std::uint32_t> reqid_of;
   std::map<std::uint32_t, ReqidInfo> reqids;
   std::set<std::uint32_t> acquiring;
-  std::uint32_t next_reqid = 0x4000;  // apart from the IKEv2 engine's reqids
+  ReqidPool reqid_pool{kIkev1FirstReqid, kIkev1LastReqid};  // apart from the IKEv2 engine's
   std::uint32_t next_conn_id = 1001;
   std::uint32_t next_child_id = 1;
 
@@ -678,7 +679,10 @@ struct Engine::Impl {
     if (c.dynamic_policy) {
       bool shared = false;
       for (const auto& [id, o] : children) shared = shared || (o.id != c.id && o.req.reqid == c.req.reqid);
-      if (!shared) (void)dp.delete_policy(c.req.reqid);
+      if (!shared) {
+        (void)dp.delete_policy(c.req.reqid);
+        reqid_pool.give_back(c.req.reqid);
+      }
     }
     children.erase(c.id);
   }
@@ -692,7 +696,8 @@ struct Engine::Impl {
   std::uint32_t reqid_for(const policy::CryptoMapEntry& e, std::size_t acl_index) {
     auto key = std::make_tuple(e.map, e.seq, acl_index);
     if (auto it = reqid_of.find(key); it != reqid_of.end()) return it->second;
-    std::uint32_t r = next_reqid++;
+    std::uint32_t r = reqid_pool.take().value_or(0);  // 0: exhausted, refused by the data plane
+    if (r == 0) return 0;
     reqid_of[key] = r;
     reqids[r] = ReqidInfo{e.map, e.seq, acl_index};
     return r;
@@ -1544,7 +1549,12 @@ struct Engine::Impl {
     q.req.seq = entry->seq;
     q.req.acl_index = acl_index;
     q.req.dynamic = entry->dynamic || entry->peers.empty();
-    q.req.reqid = q.req.dynamic ? next_reqid++ : reqid_for(*entry, acl_index);
+    q.req.reqid = q.req.dynamic ? reqid_pool.take().value_or(0) : reqid_for(*entry, acl_index);
+    if (q.req.reqid == 0) {
+      note(&sa, 1, "No reqid left for another IPSec SA: NO-PROPOSAL-CHOSEN", q.mid);
+      send_informational(sa, {is::make(is::NotifyPayload{is::kDoiIpsec, is::ProtocolId::ESP, {}, is::NotifyType::NO_PROPOSAL_CHOSEN, {}})});
+      return;
+    }
     q.req.selector = *sel;
 
     is::Proposal reply = *pick->first;
@@ -1580,6 +1590,7 @@ struct Engine::Impl {
     auto child = make_child(sa, q, g_qm ? &*g_qm : nullptr, false, now);
     if (!child) {
       // The data plane refused the SA (e.g. a cipher it lacks): the initiator hears it at once.
+      if (q.req.dynamic) reqid_pool.give_back(q.req.reqid);
       send_informational(sa, {is::make(is::NotifyPayload{is::kDoiIpsec, is::ProtocolId::ESP, {}, is::NotifyType::NO_PROPOSAL_CHOSEN, {}})});
       return;
     }

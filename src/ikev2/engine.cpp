@@ -10,6 +10,7 @@
 #include <set>
 
 #include "common/hash.h"
+#include "common/reqid_pool.h"
 #include "crypto/keys.h"
 #include "crypto/prf.h"
 #include "crypto/sk.h"
@@ -188,7 +189,7 @@ struct Engine::Impl {
   };
   std::map<std::uint32_t, ReqidInfo> reqids;
   std::map<std::tuple<std::string, std::uint32_t, std::size_t>, std::uint32_t> reqid_of;
-  std::uint32_t next_reqid = 1;
+  ReqidPool reqid_pool{kIkev2FirstReqid, kIkev2LastReqid};
   std::set<std::uint32_t> acquiring;  // reqids with a negotiation under way
   Bytes cookie_secret;
   DhGroup wanted_group = DhGroup::NONE;  // set by accept_child when it answers INVALID_KE_PAYLOAD
@@ -330,7 +331,10 @@ struct Engine::Impl {
   void remove_child(IkeSa& sa, ChildSa& c) {
     retire_out(sa, c);
     (void)dp.delete_sa(c.spi_in, dataplane::Direction::Inbound);
-    if (c.dynamic_policy) (void)dp.delete_policy(c.reqid);
+    if (c.dynamic_policy) {
+      (void)dp.delete_policy(c.reqid);
+      reqid_pool.give_back(c.reqid);
+    }
     note(&sa, Facility::Platform, 3,
          fmt::format("Deleted IPsec SA: ESP spi in/out: 0x{:08x}/0x{:08x}", c.spi_in, c.spi_out));
     std::erase_if(sa.children, [&](const auto& p) { return p.get() == &c; });
@@ -1026,13 +1030,15 @@ struct Engine::Impl {
     return std::nullopt;
   }
 
+  // The reqid of a static crypto map entry's ACL line; 0 when the pool is exhausted.
   std::uint32_t reqid_for(const policy::CryptoMapEntry& e, std::size_t acl_index) {
     auto key = std::tuple{e.map, e.seq, acl_index};
     if (auto it = reqid_of.find(key); it != reqid_of.end()) return it->second;
-    std::uint32_t r = next_reqid++;
-    reqid_of[key] = r;
-    reqids[r] = ReqidInfo{e.map, e.seq, acl_index};
-    return r;
+    auto r = reqid_pool.take();
+    if (!r) return 0;
+    reqid_of[key] = *r;
+    reqids[*r] = ReqidInfo{e.map, e.seq, acl_index};
+    return *r;
   }
 
   // Install both directions of a negotiated CHILD SA (RFC 7296 2.17 for the keys).
@@ -1294,7 +1300,14 @@ struct Engine::Impl {
     cr->map = entry.map;
     cr->seq = entry.seq;
     cr->acl_index = match->acl_index;
-    cr->reqid = rekeyed ? rekeyed->reqid : entry.dynamic ? next_reqid++ : reqid_for(entry, match->acl_index);
+    // A dynamic map's CHILD SA gets a reqid (and a policy) of its own, returned with it.
+    bool fresh_reqid = !rekeyed && entry.dynamic;
+    cr->reqid = rekeyed ? rekeyed->reqid : entry.dynamic ? reqid_pool.take().value_or(0) : reqid_for(entry, match->acl_index);
+    if (cr->reqid == 0) {
+      (void)dp.delete_sa(*spi, dataplane::Direction::Inbound);
+      note(&sa, Facility::Platform, 1, "No reqid left for another CHILD SA: NO_ADDITIONAL_SAS");
+      return NotifyType::NO_ADDITIONAL_SAS;
+    }
     cr->selector = match->selector;
     cr->rekey_spi_in = rekeyed ? rekeyed->spi_in : 0;
     // Keys: the peer initiated this exchange, so its nonce is Ni. A rekey's outbound SA waits
@@ -1302,6 +1315,7 @@ struct Engine::Impl {
     ChildSa* child = install_child(sa, *cr, *choice, *spi, g_ir ? &*g_ir : nullptr, ni, nr, now, rekeyed != nullptr);
     if (!child) {
       (void)dp.delete_sa(*spi, dataplane::Direction::Inbound);
+      if (fresh_reqid) reqid_pool.give_back(cr->reqid);
       return NotifyType::NO_ADDITIONAL_SAS;
     }
     if (created) *created = child;
@@ -2245,6 +2259,7 @@ struct Engine::Impl {
     if (entry.peers.empty()) return fail("crypto map " + entry.map + " " + std::to_string(entry.seq) + " has no peer");
     if (acl_index >= entry.acl.size()) return fail("no such access-list entry");
     std::uint32_t reqid = reqid_for(entry, acl_index);
+    if (reqid == 0) return fail("no reqid left for crypto map " + entry.map);
     if (acquiring.contains(reqid)) return {};
     for (auto& [spi, s] : sas)
       for (auto& c : s->children)
@@ -2284,6 +2299,7 @@ Result<void> Engine::install_policies() {
       if (!e.acl[i].permit) continue;
       dataplane::PolicyParams p;
       p.reqid = impl_->reqid_for(e, i);
+      if (p.reqid == 0) return fail(fmt::format("crypto map {} seq {}: too many access-list lines", e.map, e.seq));
       p.selector = e.acl[i].selector;
       p.priority = e.seq * 1000 + static_cast<std::uint32_t>(i);
       p.local = e.local_address;
@@ -2314,6 +2330,7 @@ void Engine::set_policy(std::shared_ptr<const policy::Policy> policy, TimePoint 
       continue;
     }
     (void)impl_->dp.delete_policy(it->first);
+    impl_->reqid_pool.give_back(it->first);
     impl_->reqid_of.erase({it->second.map, it->second.seq, it->second.acl_index});
     it = impl_->reqids.erase(it);
   }

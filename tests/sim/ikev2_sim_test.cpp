@@ -6,7 +6,9 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <set>
 
+#include "common/reqid_pool.h"
 #include "dataplane/fake.h"
 #include "ikev2/engine.h"
 #include "wire/ikev2_codec.h"
@@ -934,4 +936,30 @@ TEST(Ikev2Sim, AReflectedMessageIsCountedAndDropped) {
   EXPECT_EQ(p.a.engine->stats().invalid_spi + p.a.engine->stats().role_mismatch, before + 1);
   EXPECT_EQ(p.a.children(), 2u);
   EXPECT_EQ(p.a.engine->snapshot(p.net.now).at(0).status, "READY");
+}
+
+TEST(Ikev2Sim, ADynamicMapReusesTheReqidsOfClearedChildSas) {
+  // A dynamic crypto map gives each CHILD SA a reqid and policy of its own; once they are gone
+  // the reqid returns, so a long-running head-end never runs out of (16-bit XFRM) reqids.
+  auto pa = make_policy(kAsa1, "cisco123", "cisco123");
+  auto pb = make_policy(kAsa2, "cisco123", "cisco123");
+  pb->map_entries[0].dynamic = true;
+  pb->map_entries[0].peers.clear();
+  Pair p(pa, pb);
+  std::set<std::uint32_t> reqids;
+  for (int round = 0; round < 40; ++round) {
+    p.a.dp.send(icmp_packet("192.168.1.1", "192.168.2.99", static_cast<std::uint16_t>(round)));
+    p.net.run_for(3s);
+    auto b = p.b.engine->snapshot(p.net.now);
+    ASSERT_EQ(b.size(), 1u) << "round " << round;
+    ASSERT_EQ(b[0].children.size(), 1u) << "round " << round;
+    reqids.insert(b[0].children[0].reqid);
+    EXPECT_GE(b[0].children[0].reqid, kIkev2FirstReqid);
+    EXPECT_LE(b[0].children[0].reqid, kIkev2LastReqid);
+    EXPECT_EQ(p.a.engine->clear_ike_sas(std::nullopt, p.net.now), 1u);
+    p.net.run_for(2s);
+    ASSERT_EQ(p.b.engine->ike_sa_count(), 0u) << "round " << round;
+  }
+  EXPECT_EQ(reqids.size(), 1u);
+  EXPECT_EQ(p.b.dp.sa_count(), 0u);
 }
