@@ -169,6 +169,8 @@ class Gateway final : public ikev2::Host {
     if (options_.debug_protocol || options_.debug_platform) {
       (void)interpreter_->execute(fmt::format("debug crypto ikev2 protocol {}", options_.debug_protocol));
       (void)interpreter_->execute(fmt::format("debug crypto ikev2 platform {}", options_.debug_platform));
+      if (options_.debug_protocol > 0)
+        (void)interpreter_->execute(fmt::format("debug crypto isakmp {}", options_.debug_protocol));
     }
     ControlServer::Access access;
     if (!options_.socket_group.empty()) {
@@ -344,6 +346,7 @@ class Gateway final : public ikev2::Host {
     a.running_config = [this] { return running_config(); };
     a.reload = [this] { return reload(); };
     a.snapshot = [this] { return engine_->snapshot(loop_.now()); };
+    a.v1_snapshot = [this] { return v1_ ? v1_->snapshot(loop_.now()) : ikev1::Snapshot{}; };
     a.stats = [this]() -> const ikev2::Stats& { return engine_->stats(); };
     a.dataplane = [this] { return std::string(dp_->name()); };
     return a;
@@ -360,19 +363,27 @@ class Gateway final : public ikev2::Host {
   std::unique_ptr<dataplane::DataPlane> dp_;
   std::vector<std::unique_ptr<IkeSocket>> sockets_;
   std::unique_ptr<ikev2::Engine> engine_;
-  // IKEv1 goes out through the same sockets; its trace lines go to the log (IOS form) until the
-  // cli renders `debug crypto isakmp`.
+  // IKEv1 goes out through the same sockets; its trace lines are `debug crypto isakmp`'s (errors
+  // always in the log), to the log and every monitor session, as IKEv2's are.
   struct V1Host final : ikev1::Host {
     Gateway* gw;
     explicit V1Host(Gateway* g) : gw(g) {}
     void send(const Endpoint& local, const Endpoint& remote, ByteView d) override { gw->send(local, remote, d); }
     void send_keepalive(const Endpoint& local, const Endpoint& remote) override { gw->send_keepalive(local, remote); }
-    bool tracing(int level) const override { return level <= 1 || gw->options_.debug_protocol > 0; }
+    const cli::DebugLevels& levels() const {
+      static const cli::DebugLevels none;
+      return gw->interpreter_ ? gw->interpreter_->debug_levels() : none;
+    }
+    bool tracing(int level) const override {
+      return level <= 1 || (gw->renderer_ && gw->renderer_->wants_isakmp(level, levels()));
+    }
     void trace(const ikev1::TraceEvent& e) override {
-      if (e.kind == ikev1::TraceEvent::Kind::StateChange)
-        gw->log(fmt::format("ISAKMP:({}):Old State = {}  New State = {}", e.conn_id, e.old_state, e.new_state));
-      else
-        gw->log(fmt::format("ISAKMP:({}): {}", e.conn_id, e.text));
+      if (e.kind == ikev1::TraceEvent::Kind::Note && e.level <= 1) gw->log(fmt::format("ISAKMP:({}):{}", e.conn_id, e.text));
+      if (!gw->renderer_) return;
+      for (const auto& line : gw->renderer_->render(e, levels())) {
+        if (gw->control_) gw->control_->broadcast(line);
+        fmt::print(stderr, "{}\n", line);
+      }
     }
   } v1_host_{this};
   std::unique_ptr<ikev1::Engine> v1_;

@@ -5,7 +5,8 @@
 # hands IKE datagrams with ISAKMP version 1.0 to the IKEv1 engine; hosts behind each gateway
 # ping each other through the tunnel (userspace ESP data plane, UDP-encapsulated: strongSwan's
 # kernel-libipsec always claims a NAT).
-#   a. strongSwan initiates Main Mode + Quick Mode; pings both ways
+#   a. strongSwan initiates Main Mode + Quick Mode; pings both ways; show crypto isakmp sa (QM_IDLE),
+#      show crypto ipsec sa (the pings' counters), show crypto session detail
 #   b. ikegate initiates on traffic from the host behind it; pings both ways
 #
 # Usage: test_ikev1_interop_strongswan.sh path/to/ikegate   (as root; skips without strongSwan)
@@ -39,6 +40,19 @@ check "strongSwan: IKEv1 SA ESTABLISHED, CHILD SA INSTALLED" sw_established
 check "ikegate: PHASE 1 and PHASE 2 COMPLETED" bash -c "grep -q 'PHASE 1 COMPLETED' '$RUN_DIR/r1-$CASE.log' && grep -q 'PHASE 2 COMPLETED' '$RUN_DIR/r1-$CASE.log'"
 check "ping 192.168.2.10 -> 192.168.1.10 (5)" test "$(pings "$NS_H2" 192.168.2.10 192.168.1.10 5)" = 5
 check "ping 192.168.1.10 -> 192.168.2.10 (5)" test "$(pings "$NS_H1" 192.168.1.10 192.168.2.10 5)" = 5
+# The operator's view of the tunnel: strongSwan (172.16.10.2) initiated, so dst is R1.
+isakmp=$(gw "r1-$CASE" show crypto isakmp sa)
+check "show crypto isakmp sa: the peer in QM_IDLE, ACTIVE" \
+  grep -Eq "^172\.16\.10\.1 +172\.16\.10\.2 +QM_IDLE +[0-9]+ ACTIVE$" <<<"$isakmp"
+ipsec=$(gw "r1-$CASE" show crypto ipsec sa)
+check "show crypto ipsec sa: current_peer 172.16.10.2" contains "$ipsec" "current_peer 172.16.10.2 port"
+# The two pings of 5 crossed R1 as 10 packets each way (requests and replies).
+check "show crypto ipsec sa: 10 packets encrypted" \
+  contains "$ipsec" "#pkts encaps: 10, #pkts encrypt: 10, #pkts digest: 10"
+check "show crypto ipsec sa: 10 packets decrypted" \
+  contains "$ipsec" "#pkts decaps: 10, #pkts decrypt: 10, #pkts verify: 10"
+check "show crypto session detail: the IKEv1 SA" \
+  contains "$(gw "r1-$CASE" show crypto session detail)" "IKEv1 SA: local 172.16.10.1/"
 
 start_pair b-ikegate-initiates || check "both gateways start" false
 got=$(pings "$NS_H1" 192.168.1.10 192.168.2.10 10)
