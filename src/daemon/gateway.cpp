@@ -378,9 +378,11 @@ class Gateway final : public ikev2::Host {
       return level <= 1 || (gw->renderer_ && gw->renderer_->wants_isakmp(level, levels()));
     }
     void trace(const ikev1::TraceEvent& e) override {
-      if (e.kind == ikev1::TraceEvent::Kind::Note && e.level <= 1) gw->log(fmt::format("ISAKMP:({}):{}", e.conn_id, e.text));
-      if (!gw->renderer_) return;
-      for (const auto& line : gw->renderer_->render(e, levels())) {
+      auto lines = gw->renderer_ ? gw->renderer_->render(e, levels()) : std::vector<std::string>{};
+      // Errors and PHASE 1/2 COMPLETED (level 1) are logged even when no debug shows them.
+      if (lines.empty() && e.kind == ikev1::TraceEvent::Kind::Note && e.level <= 1)
+        gw->log(fmt::format("ISAKMP:({}):{}", e.conn_id, e.text));
+      for (const auto& line : lines) {
         if (gw->control_) gw->control_->broadcast(line);
         fmt::print(stderr, "{}\n", line);
       }
