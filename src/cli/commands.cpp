@@ -387,12 +387,14 @@ CommandInterpreter::Output CommandInterpreter::run(const Parsed& p) {
     case kClearIsakmpSa:
       if (!actions_.clear_ike) return unavailable();
       // IOS `clear crypto isakmp sa` is about IKEv1 SAs only; the ASA's clears every IKE SA.
+      if (p.command == kClearIsakmpSa && actions_.clear_v1_isakmp) actions_.clear_v1_isakmp(p.ip);
       if (p.command == kClearIsakmpSa && !asa) return o;
       actions_.clear_ike(p.ip);
       return o;
     case kClearIpsecSa:
       if (!actions_.clear_ipsec) return unavailable();
       actions_.clear_ipsec(p.ip);
+      if (actions_.clear_v1_ipsec) actions_.clear_v1_ipsec(p.ip);
       return o;
     case kDebugProtocol:
       levels_.protocol = p.level.value_or(1);

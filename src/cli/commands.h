@@ -35,6 +35,10 @@ class CommandInterpreter {
     // `peer` empty = all; the number of SAs cleared.
     std::function<std::size_t(std::optional<IpAddress> peer)> clear_ike;
     std::function<std::size_t(std::optional<IpAddress> peer)> clear_ipsec;
+    // The IKEv1 engine's (may be empty): `clear crypto isakmp sa` clears its ISAKMP SAs (on the
+    // ASA the IKEv2 SAs too), `clear crypto ipsec sa` its IPsec SAs next to the CHILD SAs.
+    std::function<std::size_t(std::optional<IpAddress> peer)> clear_v1_isakmp;
+    std::function<std::size_t(std::optional<IpAddress> peer)> clear_v1_ipsec;
     std::function<std::string()> running_config;
     // Re-read the configuration file and apply it; the daemon calls set_policy on success.
     std::function<Result<void>()> reload;

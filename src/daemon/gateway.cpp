@@ -343,6 +343,8 @@ class Gateway final : public ikev2::Host {
     cli::CommandInterpreter::Actions a;
     a.clear_ike = [this](std::optional<IpAddress> peer) { return engine_->clear_ike_sas(peer, loop_.now()); };
     a.clear_ipsec = [this](std::optional<IpAddress> peer) { return engine_->clear_child_sas(peer, loop_.now()); };
+    a.clear_v1_isakmp = [this](std::optional<IpAddress> peer) { return v1_ ? v1_->clear_isakmp_sas(peer, loop_.now()) : 0; };
+    a.clear_v1_ipsec = [this](std::optional<IpAddress> peer) { return v1_ ? v1_->clear_ipsec_sas(peer, loop_.now()) : 0; };
     a.running_config = [this] { return running_config(); };
     a.reload = [this] { return reload(); };
     a.snapshot = [this] { return engine_->snapshot(loop_.now()); };

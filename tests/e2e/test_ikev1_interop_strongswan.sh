@@ -7,7 +7,8 @@
 # kernel-libipsec always claims a NAT).
 #   a. strongSwan initiates Main Mode + Quick Mode; pings both ways; show crypto isakmp sa (QM_IDLE),
 #      show crypto ipsec sa (the pings' counters), show crypto session detail
-#   b. ikegate initiates on traffic from the host behind it; pings both ways
+#   b. ikegate initiates on traffic from the host behind it; pings both ways; clear crypto
+#      isakmp sa deletes the SA on both sides
 #
 # Usage: test_ikev1_interop_strongswan.sh path/to/ikegate   (as root; skips without strongSwan)
 # KEEP_RUN_DIR=1 keeps the logs of a run.
@@ -60,6 +61,14 @@ check "traffic from h1 brings the tunnel up (>= 7 of 10 pings answered: $got)" t
 check "strongSwan: IKEv1 SA ESTABLISHED, CHILD SA INSTALLED" sw_established
 check "ikegate was the initiator (IKE_I_MM5)" grep -q "New State = IKE_I_MM5" "$RUN_DIR/r1-$CASE.log"
 check "ping 192.168.2.10 -> 192.168.1.10 (5)" test "$(pings "$NS_H2" 192.168.2.10 192.168.1.10 5)" = 5
+check "show crypto isakmp sa: R1 initiated (dst is the peer)" \
+  grep -Eq "^172\.16\.10\.2 +172\.16\.10\.1 +QM_IDLE " <<<"$(gw "r1-$CASE" show crypto isakmp sa)"
+gw "r1-$CASE" clear crypto isakmp sa >/dev/null
+check "clear crypto isakmp sa: the table is empty" bash -c \
+  "grep -q 'IPv4 Crypto ISAKMP SA' <<<\"\$1\" && ! grep -q '172\.16\.10\.2' <<<\"\$1\"" _ \
+  "$(gw "r1-$CASE" show crypto isakmp sa)"
+sw_no_ike() { ! sw_list_sas sw | grep -q "ESTABLISHED, IKEv1"; }
+check "clear crypto isakmp sa: strongSwan got the DELETE" wait_for 5 sw_no_ike
 
 for c in $FAILED_CASES; do
   echo "--- $c: ikegate"

@@ -361,5 +361,24 @@ TEST(Ikev1Commands, DebugCryptoIsakmpLevels) {
   EXPECT_EQ(ios.debug_levels().isakmp, 0);
 }
 
+TEST(Ikev1Commands, ClearReachesTheIkev1Engine) {
+  for (auto personality : {Personality::Asa, Personality::Ios}) {
+    std::vector<std::optional<IpAddress>> ike, v1_isakmp, v1_ipsec;
+    CommandInterpreter::Actions a;
+    a.clear_ike = [&](std::optional<IpAddress> peer) { ike.push_back(peer); return std::size_t{0}; };
+    a.clear_ipsec = [](std::optional<IpAddress>) { return std::size_t{0}; };
+    a.clear_v1_isakmp = [&](std::optional<IpAddress> peer) { v1_isakmp.push_back(peer); return std::size_t{1}; };
+    a.clear_v1_ipsec = [&](std::optional<IpAddress> peer) { v1_ipsec.push_back(peer); return std::size_t{1}; };
+    CommandInterpreter cli(personality, std::make_shared<policy::Policy>(r1_policy()), std::move(a));
+    EXPECT_EQ(cli.execute("clear crypto isakmp sa").status, 0);
+    EXPECT_EQ(cli.execute("clear crypto ipsec sa peer 172.16.10.2").status, 0);
+    EXPECT_EQ(cli.execute("clear crypto ikev2 sa").status, 0);
+    EXPECT_EQ(v1_isakmp, (std::vector<std::optional<IpAddress>>{std::nullopt}));
+    EXPECT_EQ(v1_ipsec, (std::vector<std::optional<IpAddress>>{ip("172.16.10.2")}));
+    // The ASA's `clear crypto isakmp sa` clears the IKEv2 SAs too, IOS's does not.
+    EXPECT_EQ(ike.size(), personality == Personality::Asa ? 2u : 1u);
+  }
+}
+
 }  // namespace
 }  // namespace ikegate::cli
