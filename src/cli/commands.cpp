@@ -288,6 +288,7 @@ std::string CommandInterpreter::show_stats() const {
   row("TS_UNACCEPTABLE", s.ts_unacceptable);
   row("Invalid SPI", s.invalid_spi);
   row("Invalid Message ID", s.invalid_message_id);
+  row("Role Mismatch (Reflected)", s.role_mismatch);
   row("Decode Errors", s.decode_errors);
   row("Integrity Check Failures", s.icv_failures);
   row("Retransmissions", s.retransmits);
