@@ -19,7 +19,6 @@
 #include "daemon/control.h"
 #include "daemon/gateway.h"
 #include "daemon/loadgen.h"
-#include "daemon/loadgen.h"
 #include "daemon/secret_file.h"
 
 namespace ikegate {
@@ -36,9 +35,6 @@ void usage(std::FILE* out) {
              "                   [--debug-protocol N] [--debug-platform N]\n"
              "                   [--ike-lifetime SECONDS] [--ipsec-lifetime SECONDS]   (override the\n"
              "                   configured lifetimes, below Cisco's 120 s minimum: for rekey tests)\n"
-             "       ikegate loadgen --config FILE [--count N] [--rate SA/S] [--window N]\n"
-             "                   [--source ADDR,...] [--time-limit SECONDS] [--hold] [--verbose]\n"
-             "                   (benchmarks: N IKE SAs + first CHILD SAs, nothing installed)\n"
              "       ikegate loadgen --config FILE [--count N] [--rate SA/S] [--window N]\n"
              "                   [--source ADDR,...] [--time-limit SECONDS] [--hold] [--verbose]\n"
              "                   (benchmarks: N IKE SAs + first CHILD SAs, nothing installed)\n"
@@ -201,14 +197,6 @@ int ikegate_main(int argc, char** argv) {
     std::vector<std::string> rest(args.begin() + 1, args.end());
     if (socket != daemon::kDefaultControlSocket) rest.insert(rest.begin(), {"--socket", socket});
     return run_command(rest);
-  }
-  if (cmd == "loadgen") {
-    daemon::LoadgenOptions lo;
-    if (auto r = daemon::parse_loadgen_args({args.begin() + 1, args.end()}, lo); !r) {
-      fmt::print(stderr, "ikegate loadgen: {}\n", r.error().message);
-      return 2;
-    }
-    return daemon::run_loadgen(lo);
   }
   if (cmd == "loadgen") {
     daemon::LoadgenOptions lo;

@@ -3,6 +3,8 @@
 #include <fmt/core.h>
 #include <grp.h>
 #include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include <ctime>
 #include <thread>
@@ -403,6 +405,10 @@ class Gateway final : public ikev2::Host {
 }  // namespace
 
 int run_gateway(const GatewayOptions& options) {
+  // Keys live in this process's memory: no core file may carry them to disk.
+  rlimit no_core{0, 0};
+  (void)::setrlimit(RLIMIT_CORE, &no_core);
+  (void)::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   Gateway g(options);
   return g.run();
 }

@@ -59,6 +59,8 @@ check "mode 0640 is accepted by config check without the warning" \
 check "ASA1 starts (debug 255)" gw_start asa1 "$NS_ASA1" "$RUN_DIR/asa1.cfg" --debug-protocol 255 --debug-platform 255
 check "ASA2 starts (debug 255)" gw_start asa2 "$NS_ASA2" "$RUN_DIR/asa2.cfg" --debug-protocol 255 --debug-platform 255
 check "the control socket is for its owner only (0600)" test "$(stat -c %a "$RUN_DIR/asa1.sock")" = 600
+check "no core file can carry keys to disk (core limit 0)" \
+  grep -Eq '^Max core file size +0 +0 ' "/proc/${GW_PID[asa1]}/limits"
 for n in asa1 asa2; do
   gw $n debug crypto ikev2 protocol 255 >/dev/null
   gw $n debug crypto ikev2 platform 255 >/dev/null

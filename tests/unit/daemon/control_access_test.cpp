@@ -53,7 +53,8 @@ struct Server {
   }
 };
 
-// Connects, sends one command and returns everything the server sent back (bounded: 3 s).
+// Connects, sends one command and returns everything the server sent back (bounded: 10 s, so a
+// loaded machine does not turn a slow answer into a missing one).
 std::string ask(const std::string& path) {
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_un sun{};
@@ -61,7 +62,7 @@ std::string ask(const std::string& path) {
   std::strncpy(sun.sun_path, path.c_str(), sizeof sun.sun_path - 1);
   std::string out;
   if (::connect(fd, reinterpret_cast<sockaddr*>(&sun), sizeof sun) == 0) {
-    timeval tv{3, 0};
+    timeval tv{10, 0};
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     (void)!::write(fd, "show\n", 5);
     char buf[512];
