@@ -64,7 +64,8 @@ std::string ask(const std::string& path) {
   if (::connect(fd, reinterpret_cast<sockaddr*>(&sun), sizeof sun) == 0) {
     timeval tv{10, 0};
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    (void)!::write(fd, "show\n", 5);
+    // MSG_NOSIGNAL: a refused client may find the socket closed already (EPIPE, not SIGPIPE).
+    (void)!::send(fd, "show\n", 5, MSG_NOSIGNAL);
     char buf[512];
     ssize_t n;
     while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) out.append(buf, static_cast<std::size_t>(n));
