@@ -36,7 +36,8 @@ cap_start() {
   ip netns exec "$ns" tshark -q -n -i "$dev" -w "$file" >"$file.log" 2>&1 &
   CAP_PID=$!
   local i
-  for i in $(seq 50); do
+  # tshark loads every dissector before it captures: up to 30 s on a loaded machine.
+  for i in $(seq 150); do
     grep -q "Capturing on" "$file.log" 2>/dev/null && return 0
     kill -0 "$CAP_PID" 2>/dev/null || break
     sleep 0.2
