@@ -68,8 +68,8 @@ run_case() {
   local res
   res=$(ping_result)
   echo "     | ping (transmitted received): $res"
-  check "ping every 100 ms for ${PING_SECONDS} s: every echo answered ($res; late or lost icmp_seq: $(ping_lost_seqs))" \
-    test -n "$res" -a "${res% *}" = "${res#* }" -a "${res% *}" -ge $((PING_SECONDS * 10 - 5))
+  check "ping every 100 ms for ${PING_SECONDS} s: every echo answered, at least 80% of them sent ($res; late or lost icmp_seq: $(ping_lost_seqs))" \
+    test -n "$res" -a "${res% *}" = "${res#* }" -a "${res% *}" -ge $((PING_SECONDS * 8))
   if [ "$both" = 1 ]; then
     local started collisions
     started=$(( $(log_count asa1 'Rekeying the IKE SA') + $(log_count asa2 'Rekeying the IKE SA') ))

@@ -80,8 +80,8 @@ run_case() {
   ike_rekeys=$(( ${ids1% *} - ${ids0% *} ))
   child_rekeys=$(( ${ids1#* } - ${ids0#* } ))
   echo "     | ping (transmitted received): $res; rekeys seen by strongSwan: IKE $ike_rekeys, CHILD $child_rekeys"
-  check "ping every 100 ms for ${PING_SECONDS} s: every echo answered ($res; late or lost icmp_seq: $(ping_lost_seqs))" \
-    test -n "$res" -a "${res% *}" = "${res#* }" -a "${res% *}" -ge $((PING_SECONDS * 10 - 5))
+  check "ping every 100 ms for ${PING_SECONDS} s: every echo answered, at least 80% of them sent ($res; late or lost icmp_seq: $(ping_lost_seqs))" \
+    test -n "$res" -a "${res% *}" = "${res#* }" -a "${res% *}" -ge $((PING_SECONDS * 8))
   check "at least three IKE SA rekeys ($ike_rekeys)" test "$ike_rekeys" -ge 3
   check "at least three CHILD SA rekeys ($child_rekeys)" test "$child_rekeys" -ge 3
   # A rekey that has just started may still be finishing (old SAs linger until the Delete).
