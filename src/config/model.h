@@ -267,6 +267,11 @@ struct CryptoMapEntry {
   std::optional<DhGroup> pfs;        // set pfs [groupN]
   Loc pfs_loc;
   Lifetime lifetime;
+  // ASA `set ikev1 phase1-mode aggressive [group1|group2|group5]` (before 8.4 `set phase1-mode
+  // ...`): this entry initiates phase 1 in Aggressive Mode, with that DH group when one is given.
+  // `set ... phase1-mode main` is the default and clears it.
+  bool phase1_aggressive = false;
+  std::optional<DhGroup> phase1_group;
   std::vector<std::string> other;  // commands kept as written: the words after "crypto map NAME SEQ"
   std::string description;
   friend bool operator==(const CryptoMapEntry&, const CryptoMapEntry&) = default;
@@ -472,6 +477,9 @@ struct Model {
   std::vector<IosIkev2Proposal> ikev2_proposals;
   std::vector<IosIkev2Policy> ios_ikev2_policies;
   std::vector<IsakmpPolicy> isakmp_policies;       // ascending priority
+  // IOS (12.4(20)T and later): the default protection suites 65507-65514 apply while no `crypto
+  // isakmp policy` is configured; `no crypto isakmp default policy` turns them off.
+  bool isakmp_default_policy = true;
   std::vector<IpsecProposal> ipsec_proposals;
   std::vector<TransformSet> transform_sets;
   std::vector<CryptoMap> dynamic_maps;

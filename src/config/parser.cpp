@@ -506,6 +506,11 @@ bool Parser::shared_global(const Line& l) {
     model.ikev2_fragmentation = f;
     return true;
   }
+  if (dialect_ == Dialect::Ios && w.size() == c + 4 && w[c] == "crypto" && w[c + 1] == "isakmp" && w[c + 2] == "default" &&
+      w[c + 3] == "policy") {
+    model.isakmp_default_policy = !negated;
+    return true;
+  }
   if (w[0] == "crypto" && w.size() >= 3 &&
       ((w[1] == "isakmp" && w[2] == "policy") || (w[1] == "ikev1" && w[2] == "policy"))) {
     if (w[1] == "isakmp" && dialect_ == Dialect::Asa) model.asa_legacy_ikev1 = true;
@@ -726,6 +731,34 @@ std::optional<DhGroup> Parser::parse_pfs_group(std::string_view w, const Line& l
   return std::nullopt;
 }
 
+// ASA: `set [ikev1] phase1-mode main | aggressive [group1 | group2 | group5]`.
+bool Parser::parse_phase1_mode(CryptoMapEntry& e, Args& a, const Line& l, std::string_view prefix) {
+  std::string_view mode = a.next();
+  if (mode == "main") {
+    e.phase1_aggressive = false;
+    e.phase1_group.reset();
+    return true;
+  }
+  if (mode != "aggressive") {
+    error(l, std::string(prefix) + "set ikev1 phase1-mode '" + std::string(mode) +
+                 "' is not a mode; expected 'main' or 'aggressive [group1 | group2 | group5]'");
+    return false;
+  }
+  e.phase1_aggressive = true;
+  e.phase1_group.reset();
+  if (a.done()) return true;
+  std::string_view g = a.next();
+  if (g == "group1") e.phase1_group = DhGroup::MODP_768;
+  else if (g == "group2") e.phase1_group = DhGroup::MODP_1024;
+  else if (g == "group5") e.phase1_group = DhGroup::MODP_1536;
+  else {
+    error(l, std::string(prefix) + "set ikev1 phase1-mode aggressive: group '" + std::string(g) +
+                 "' is not valid; expected group1, group2 or group5");
+    return false;
+  }
+  return true;
+}
+
 bool Parser::parse_lifetime(Lifetime& lt, Args& a, const Line& l) {
   // security-association lifetime seconds N | kilobytes N | kilobytes unlimited
   std::string_view unit = a.next();
@@ -853,6 +886,9 @@ void Parser::apply_map_command(CryptoMapEntry& e, Args& a, const Line& l, std::s
     } else if (what == "security-association" && a.peek() == "lifetime") {
       a.next();
       if (!parse_lifetime(e.lifetime, a, l)) return;
+    } else if (dialect_ == Dialect::Asa && (what == "phase1-mode" || (what == "ikev1" && a.peek() == "phase1-mode"))) {
+      if (what == "ikev1") a.next();
+      if (!parse_phase1_mode(e, a, l, prefix)) return;
     } else {
       unknown(l, "crypto map mode");
       keep_other();

@@ -130,6 +130,7 @@ class Parser {
   ConfigSecret take_secret(Args& a, const Line& l, std::string_view what);
   std::optional<AclEntry> parse_acl_entry(Args& a, const Line& l, bool standard);
   void apply_map_command(CryptoMapEntry& e, Args& a, const Line& l, std::string_view prefix);
+  bool parse_phase1_mode(CryptoMapEntry& e, Args& a, const Line& l, std::string_view prefix);
   CryptoMap& map_named(std::vector<CryptoMap>& maps, std::string_view name, const Line& l);
   CryptoMapEntry& map_entry(CryptoMap& m, int seq, const Line& l);
   bool parse_lifetime(Lifetime& lt, Args& a, const Line& l);

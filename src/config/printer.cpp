@@ -160,6 +160,9 @@ class Printer {
       if (e.match_address) v.push_back("match address " + e.match_address->name);
       if (e.pfs) v.push_back(*e.pfs == default_pfs ? "set pfs" : pfs(*e.pfs));
       if (!e.peers.empty()) v.push_back("set peer" + peers());
+      if (e.phase1_aggressive)
+        v.push_back(std::string(m_.asa_legacy_ikev1 ? "set phase1-mode aggressive" : "set ikev1 phase1-mode aggressive") +
+                    (e.phase1_group ? " group" + dh_group_text(*e.phase1_group) : std::string()));
       if (!e.transform_sets.empty())
         v.push_back(std::string(m_.asa_legacy_ikev1 ? "set transform-set" : "set ikev1 transform-set") + refs(e.transform_sets));
       if (!e.ikev2_proposals.empty()) v.push_back("set ikev2 ipsec-proposal" + refs(e.ikev2_proposals));
@@ -407,7 +410,8 @@ std::string Printer::ios() {
     if (k.no_xauth) s += " no-xauth";
     line(s);
   }
-  if (!m_.isakmp_policies.empty() || !m_.isakmp_keys.empty()) bang();
+  if (!m_.isakmp_default_policy) line("no crypto isakmp default policy");
+  if (!m_.isakmp_policies.empty() || !m_.isakmp_keys.empty() || !m_.isakmp_default_policy) bang();
   if (m_.ikev2_fragmentation) {
     fragmentation();
     bang();

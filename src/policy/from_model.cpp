@@ -181,6 +181,17 @@ void read_dpd(const config::TunnelGroup& tg, Dpd& dpd) {
 
 }  // namespace
 
+std::vector<IsakmpProposal> ios_default_isakmp_policies() {
+  std::vector<IsakmpProposal> out;
+  std::uint32_t priority = 65507;
+  for (auto [encr, group] : {std::pair{EncrSpec{EncrId::AES_CBC, 128}, DhGroup::MODP_1536},
+                             std::pair{EncrSpec{EncrId::TRIPLE_DES, 0}, DhGroup::MODP_1024}})
+    for (PrfId hash : {PrfId::HMAC_SHA1, PrfId::HMAC_MD5})
+      for (bool pre_share : {false, true})
+        out.push_back({priority++, pre_share, encr, hash, group, std::chrono::seconds(86400)});
+  return out;
+}
+
 std::string acl_entry_text(const config::Model& m, const config::AccessList& acl, const config::AclEntry& e) {
   std::string body = fmt::format("{} {} {}{} {}{}", e.action == config::AclAction::Permit ? "permit" : "deny",
                                  proto_text(e.protocol), addr_text(m.dialect, e.source), port_text(e.source_port),
@@ -234,6 +245,8 @@ Result<Policy> from_model(const config::Model& m, const LearnedAddresses& learne
   if (m.dialect == Dialect::Asa &&
       std::none_of(p.isakmp_proposals.begin(), p.isakmp_proposals.end(), [](const auto& x) { return x.priority == 65535; }))
     p.isakmp_proposals.push_back(IsakmpProposal{});
+  if (m.dialect == Dialect::Ios && m.isakmp_policies.empty() && m.isakmp_default_policy)
+    p.isakmp_proposals = ios_default_isakmp_policies();
   std::stable_sort(p.isakmp_proposals.begin(), p.isakmp_proposals.end(),
                    [](const auto& a, const auto& b) { return a.priority < b.priority; });
 
@@ -263,6 +276,8 @@ Result<Policy> from_model(const config::Model& m, const LearnedAddresses& learne
     out.ikev1 = m.dialect == Dialect::Asa ? e.ikev2_proposals.empty() && !e.transform_sets.empty()
                                           : !e.ikev2_profile.has_value();
     out.pfs = e.pfs;
+    out.aggressive = e.phase1_aggressive;
+    out.aggressive_group = e.phase1_group;
     std::uint32_t default_life = m.dialect == Dialect::Asa ? 28800 : 3600;
     out.lifetime = std::chrono::seconds(e.lifetime.seconds.value_or(default_life));
     out.lifetime_kilobytes = e.lifetime.kilobytes_unlimited ? 0 : e.lifetime.kilobytes.value_or(4608000);

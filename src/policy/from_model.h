@@ -22,4 +22,11 @@ Result<Policy> from_model(const config::Model& model, const LearnedAddresses& le
 // host 192.168.2.99` on the ASA, `permit ip 192.168.1.0 0.0.0.255 192.168.2.0 0.0.0.255` on IOS).
 std::string acl_entry_text(const config::Model& model, const config::AccessList& acl, const config::AclEntry& e);
 
+// IOS's default protection suites (12.4(20)T and later; `show crypto isakmp default policy`):
+// priorities 65507 (highest) to 65514, each pair an RSA-signature and a pre-shared-key suite:
+// AES-128 with SHA and with MD5 in group 5, then 3DES with SHA and with MD5 in group 2, all
+// 86400 s. They negotiate only while no `crypto isakmp policy` is configured and `no crypto
+// isakmp default policy` is absent; only the pre-shared-key ones can be used here.
+std::vector<IsakmpProposal> ios_default_isakmp_policies();
+
 }  // namespace ikegate::policy

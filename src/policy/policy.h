@@ -81,6 +81,10 @@ struct CryptoMapEntry {
   IpAddress local_address;
   std::string ikev2_profile;  // IOS `set ikev2-profile`
   bool ikev1 = false;         // ASA: `set ikev1 transform-set`; IOS: no ikev2-profile
+  // ASA `set ikev1 phase1-mode aggressive [groupN]`: phase 1 to this entry's peer is initiated
+  // in Aggressive Mode (RFC 2409 5.4), offering `aggressive_group` (else the first policy's).
+  bool aggressive = false;
+  std::optional<DhGroup> aggressive_group;
 };
 
 // Pre-shared keys for a peer (tunnel-group on ASA, keyring peer on IOS). Secrets stay in

@@ -205,6 +205,52 @@ TEST(Printer, Ikev2FragmentationRoundTripsInBothDialects) {
   EXPECT_FALSE(load(Dialect::Asa, "no crypto ikev2 fragmentation\n").model.ikev2_fragmentation->enabled);
 }
 
+TEST(Printer, Phase1ModeAggressiveRoundTripsInTheAsaSpellings) {
+  const char* map = "access-list A extended permit ip host 10.1.1.1 host 10.2.2.2\n"
+                    "crypto ipsec ikev1 transform-set T esp-aes esp-sha-hmac\n"
+                    "crypto map M 1 match address A\n"
+                    "crypto map M 1 set peer 10.0.0.2\ncrypto map M 1 set ikev1 transform-set T\n";
+  auto a = load(Dialect::Asa, std::string(map) + "crypto map M 1 set ikev1 phase1-mode aggressive group5\n");
+  ASSERT_TRUE(a.ok()) << formatted("t", a.diagnostics)[0];
+  for (const auto& d : formatted("t", a.diagnostics)) EXPECT_EQ(d.find("phase1-mode"), std::string::npos) << d;
+  ASSERT_EQ(a.model.crypto_maps.size(), 1u);
+  const auto& e = a.model.crypto_maps[0].entries[0];
+  EXPECT_TRUE(e.phase1_aggressive);
+  EXPECT_EQ(e.phase1_group, DhGroup::MODP_1536);
+  EXPECT_TRUE(e.other.empty()) << "understood, not kept as text";
+  std::string printed = print_running_config(a.model);
+  EXPECT_NE(printed.find("crypto map M 1 set ikev1 phase1-mode aggressive group5\ncrypto map M 1 set ikev1 transform-set T\n"),
+            std::string::npos)
+      << printed;
+  EXPECT_EQ(load(Dialect::Asa, printed).model.crypto_maps, a.model.crypto_maps);
+  // PIX 7 / ASA before 8.4 wrote it without "ikev1", and gets it back that way.
+  auto legacy = load(Dialect::Asa, "access-list A extended permit ip host 10.1.1.1 host 10.2.2.2\n"
+                                   "crypto ipsec transform-set T esp-des esp-md5-hmac\ncrypto map M 1 match address A\n"
+                                   "crypto map M 1 set transform-set T\ncrypto map M 1 set phase1-mode aggressive\n");
+  ASSERT_TRUE(legacy.ok()) << formatted("t", legacy.diagnostics)[0];
+  for (const auto& d : formatted("t", legacy.diagnostics)) EXPECT_EQ(d.find("phase1-mode"), std::string::npos) << d;
+  EXPECT_TRUE(legacy.model.crypto_maps[0].entries[0].phase1_aggressive);
+  EXPECT_FALSE(legacy.model.crypto_maps[0].entries[0].phase1_group);
+  EXPECT_NE(print_running_config(legacy.model).find("crypto map M 1 set phase1-mode aggressive\n"), std::string::npos);
+  // Main Mode is the default: set back, nothing is printed.
+  auto main_mode = load(Dialect::Asa, std::string(map) + "crypto map M 1 set ikev1 phase1-mode aggressive\n"
+                                                         "crypto map M 1 set ikev1 phase1-mode main\n");
+  EXPECT_FALSE(main_mode.model.crypto_maps[0].entries[0].phase1_aggressive);
+  EXPECT_EQ(print_running_config(main_mode.model).find("phase1-mode"), std::string::npos);
+}
+
+TEST(Printer, NoCryptoIsakmpDefaultPolicyRoundTrips) {
+  auto r = load(Dialect::Ios, "no crypto isakmp default policy\n");
+  ASSERT_TRUE(r.diagnostics.empty()) << formatted("t", r.diagnostics)[0];
+  EXPECT_FALSE(r.model.isakmp_default_policy);
+  std::string printed = print_running_config(r.model);
+  EXPECT_NE(printed.find("no crypto isakmp default policy\n"), std::string::npos) << printed;
+  EXPECT_FALSE(load(Dialect::Ios, printed).model.isakmp_default_policy);
+  auto on = load(Dialect::Ios, "hostname r\n");
+  EXPECT_TRUE(on.model.isakmp_default_policy);
+  EXPECT_EQ(print_running_config(on.model).find("default policy"), std::string::npos);
+}
+
 TEST(Printer, AccessListsKeepTheirForm) {
   auto r = load(Dialect::Ios,
                 "access-list 101 permit tcp any host 10.0.0.1 eq 443\n"
