@@ -106,6 +106,7 @@ struct P1Choice {
   PrfId prf = PrfId::HMAC_SHA1;
   DhGroup group = DhGroup::MODP_1024;
   std::chrono::seconds lifetime{86400};
+  std::uint32_t priority = 0;  // the local `crypto isakmp policy` it came from (0: the peer's)
   bool operator==(const P1Choice&) const = default;
 };
 
@@ -445,6 +446,9 @@ struct Engine::Impl {
     Bytes sa_i_body;
     Bytes id_i_body;  // Aggressive Mode: IDii_b from AM1, for HASH_I in AM3
     bool aggressive = false;
+    std::optional<DhGroup> am_group;  // initiator: the crypto map's Aggressive Mode group (rekeys reuse it)
+    // Responder: the longer lifetime the initiator proposed, when ours applies instead.
+    std::optional<std::chrono::seconds> forced_from;
     std::unique_ptr<crypto::KeyExchange> dh;
     Bytes g_xi, g_xr, ni, nr;
     std::optional<crypto::ikev1::Phase1Keys> keys;
@@ -466,6 +470,8 @@ struct Engine::Impl {
     std::uint32_t id = 0;
     Request req;
     Endpoint local, remote;
+    std::uint32_t conn_id = 0;  // the ISAKMP SA that negotiated it
+    std::string peer_name;
     std::uint32_t spi_in = 0, spi_out = 0;
     EspChoice choice;
     bool initiator = false;
@@ -703,6 +709,18 @@ struct Engine::Impl {
     return r;
   }
 
+  // The C-id shown for a child: its own ISAKMP SA while it lives, else the newest established
+  // one with the peer (a phase-1 rekey replaced it), else 0.
+  std::uint32_t current_conn_id(const Child& c) const {
+    const Isakmp* best = nullptr;
+    for (const auto& [ci, sa] : sas) {
+      if (sa->state != P1State::COMPLETE || sa->remote.address != c.remote.address) continue;
+      if (sa->conn_id == c.conn_id) return c.conn_id;
+      if (!sa->replaced && (!best || sa->established > best->established)) best = sa.get();
+    }
+    return best ? best->conn_id : 0;
+  }
+
   const policy::PeerAuth* peer_auth(const IpAddress& a) const { return policy->find_peer(a); }
 
   std::vector<P1Choice> local_p1() const {
@@ -710,7 +728,7 @@ struct Engine::Impl {
     for (const auto& p : policy->isakmp_proposals) {
       if (!p.pre_share || !p1_encr_attr(p.encr.id) || !crypto::encr_supported(p.encr.id, fixed_key_bits(p.encr.id, p.encr.key_bits)))
         continue;
-      out.push_back({p.encr.id, fixed_key_bits(p.encr.id, p.encr.key_bits), p.hash, p.group, p.lifetime});
+      out.push_back({p.encr.id, fixed_key_bits(p.encr.id, p.encr.key_bits), p.hash, p.group, p.lifetime, p.priority});
     }
     return out;
   }
@@ -745,8 +763,21 @@ struct Engine::Impl {
   }
 
 
+  // How phase 1 is initiated: Main Mode, or Aggressive Mode (the crypto map entry's `set ikev1
+  // phase1-mode aggressive [groupN]`, or the engine option) with an optional DH group.
+  struct Phase1Mode {
+    bool aggressive = false;
+    std::optional<DhGroup> group;
+  };
+  Phase1Mode mode_for(const policy::CryptoMapEntry& e) const {
+    return {e.aggressive || options.aggressive, e.aggressive_group};
+  }
+
+  Isakmp* start_phase1(const Endpoint& local, const Endpoint& remote, Phase1Mode mode, TimePoint now) {
+    return mode.aggressive ? start_aggressive(local, remote, mode.group, now) : start_main_mode(local, remote, now);
+  }
+
   Isakmp* start_main_mode(const Endpoint& local, const Endpoint& remote, TimePoint now) {
-    if (options.aggressive) return start_aggressive(local, remote, now);
     auto offers = local_p1();
     if (offers.empty()) {
       note(nullptr, 1, "no usable crypto isakmp policy (pre-share, DES/3DES/AES)");
@@ -960,6 +991,7 @@ struct Engine::Impl {
     if (sa.nat_local) sa.keepalive_next = now + options.nat_keepalive;
     ++stats.phase1_completed;
     note(&sa, 1, "PHASE 1 COMPLETED");
+    if (sa.forced_from) send_responder_lifetime(sa);
     // An older SA with the same peer is replaced (phase-1 rekey, or the peer's restart).
     for (auto& [ci, other] : sas)
       if (other.get() != &sa && other->state == P1State::COMPLETE && other->remote.address == sa.remote.address)
@@ -978,23 +1010,40 @@ struct Engine::Impl {
 
   // ---- Main Mode: responder -------------------------------------------------------------------
 
+  // What the responder chose: the peer's transform `index`, the suite it runs with, and the
+  // lifetime the peer proposed when ours is shorter (RESPONDER-LIFETIME follows, see below).
+  struct P1Pick {
+    std::size_t index = 0;
+    P1Choice suite;
+    std::optional<std::chrono::seconds> forced_from;
+  };
+
   // Cisco's order: each local policy by priority against each of the peer's transforms.
-  std::optional<std::pair<std::size_t, P1Choice>> choose_p1(const is::Proposal& prop, const Isakmp* sa) {
+  std::optional<P1Pick> choose_p1(const is::Proposal& prop, const Isakmp* sa) {
     auto local = local_p1();
     for (const auto& mine : local) {
       for (std::size_t i = 0; i < prop.transforms.size(); ++i) {
         auto theirs = parse_p1(prop.transforms[i]);
+        if (host.tracing(7))
+          note(sa, 7, fmt::format("Checking ISAKMP transform {} against priority {} policy", prop.transforms[i].number,
+                                  mine.priority));
         if (!theirs) {
           note(sa, 7, fmt::format("transform {}: {}", prop.transforms[i].number, theirs.error()));
           continue;
         }
         if (theirs->encr == mine.encr && theirs->key_bits == mine.key_bits && theirs->prf == mine.prf &&
             theirs->group == mine.group) {
-          P1Choice c = *theirs;
-          // The shorter lifetime applies (IOS: a longer peer lifetime is not acceptable; it is
-          // shortened here instead, and both sides expire at the shorter one).
-          if (c.lifetime.count() == 0 || (mine.lifetime.count() && mine.lifetime < c.lifetime)) c.lifetime = mine.lifetime;
-          return std::make_pair(i, c);
+          P1Pick pick{i, *theirs, std::nullopt};
+          pick.suite.priority = mine.priority;
+          // A longer (or unlimited) peer lifetime is accepted with ours, which the responder then
+          // announces with RESPONDER-LIFETIME (RFC 2407 4.6.3.1; Cisco does the same), so both
+          // sides expire and rekey at the shorter one.
+          auto& life = pick.suite.lifetime;
+          if (mine.lifetime.count() && (life.count() == 0 || mine.lifetime < life)) {
+            if (life.count()) pick.forced_from = life;
+            life = mine.lifetime;
+          }
+          return pick;
         }
       }
     }
@@ -1018,12 +1067,13 @@ struct Engine::Impl {
       return;
     }
     note(sa.get(), 7, "Oakley proposal is acceptable");
-    sa->suite = chosen->second;
+    sa->suite = chosen->suite;
+    sa->forced_from = chosen->forced_from;
     // SAi_b is the SA body as it travelled (RFC 2409 5), not a re-encoding of what we parsed.
     sa->sa_i_body = raw_body(m, datagram, is::PayloadType::SA);
     read_vendor_ids(*sa, m.payloads);
     is::Proposal reply = saP->proposals[0];
-    reply.transforms = {saP->proposals[0].transforms[chosen->first]};
+    reply.transforms = {saP->proposals[0].transforms[chosen->index]};
     is::Message out;
     out.header = header(*sa, is::ExchangeType::MAIN, 0);
     out.payloads.push_back(is::make(is::SaPayload{is::kDoiIpsec, is::kSituationIdentity, {reply}}));
@@ -1083,6 +1133,48 @@ struct Engine::Impl {
     phase1_complete(sa, sa.out->datagram, now);
   }
 
+  // RFC 2407 4.6.3.1 for the ISAKMP SA: we accepted a longer proposed lifetime with our own, and
+  // say so in an Informational exchange right after phase 1 (protocol ISAKMP, SPI = the two
+  // cookies, the lifetime as phase-1 attributes), so that the initiator rekeys in time.
+  void send_responder_lifetime(Isakmp& sa) {
+    note(&sa, 3, fmt::format("Responder forcing change of IKE rekeying duration from {} to {} seconds",
+                             sa.forced_from->count(), sa.suite.lifetime.count()));
+    Bytes data = *is::encode_attributes(
+        {is::Attribute::tv(u16(is::Phase1Attr::LIFE_TYPE), u16(is::LifeType::SECONDS)),
+         is::Attribute::number(u16(is::Phase1Attr::LIFE_DURATION), static_cast<std::uint64_t>(sa.suite.lifetime.count()))});
+    send_informational(sa, {is::make(is::NotifyPayload{is::kDoiIpsec, is::ProtocolId::ISAKMP, cookies_of(sa.cky_i, sa.cky_r),
+                                                       is::NotifyType::RESPONDER_LIFETIME, data})});
+  }
+
+  // The lifetime in seconds a RESPONDER-LIFETIME carries (life type, then duration; phase-1 and
+  // IPsec DOI attribute numbers alike, since peers differ in which they use for ISAKMP).
+  static std::optional<std::chrono::seconds> lifetime_of(const is::NotifyPayload& n) {
+    std::uint16_t type = 0;
+    std::optional<std::chrono::seconds> out;
+    for (const auto& at : is::decode_attributes(n.data).value_or(std::vector<is::Attribute>{})) {
+      auto v = at.as_number();
+      if (!v) continue;
+      bool life_type = at.type == u16(is::Phase2Attr::LIFE_TYPE) || at.type == u16(is::Phase1Attr::LIFE_TYPE);
+      bool duration = at.type == u16(is::Phase2Attr::LIFE_DURATION) || at.type == u16(is::Phase1Attr::LIFE_DURATION);
+      if (life_type) type = static_cast<std::uint16_t>(*v);
+      if (duration && type == u16(is::LifeType::SECONDS) && *v > 0)
+        out = std::chrono::seconds(std::min<std::uint64_t>(*v, 1u << 30));
+    }
+    return out;
+  }
+
+  // Initiator: the responder shortened the ISAKMP SA's lifetime; expire and rekey by it.
+  void on_responder_lifetime(Isakmp& sa, const is::NotifyPayload& n) {
+    auto life = lifetime_of(n);
+    if (!life || (sa.suite.lifetime.count() && *life >= sa.suite.lifetime)) return;
+    note(&sa, 3, fmt::format("Responder forcing change of IKE rekeying duration from {} to {} seconds",
+                             sa.suite.lifetime.count(), life->count()));
+    sa.suite.lifetime = *life;
+    sa.expire_at = sa.established + *life;
+    if (sa.initiator && sa.rekey_at != TimePoint::max())
+      sa.rekey_at = sa.established + std::chrono::duration_cast<Duration>(*life * options.rekey_fraction);
+  }
+
   // RFC 2407 4.6.3.3: the peer has no state from before; ours with it goes.
   void initial_contact(Isakmp& sa) {
     note(&sa, 5, "Received INITIAL-CONTACT: removing the SAs of the peer's earlier incarnation");
@@ -1111,16 +1203,34 @@ struct Engine::Impl {
     return {};
   }
 
-  Isakmp* start_aggressive(const Endpoint& local, const Endpoint& remote, TimePoint now) {
-    auto all = local_p1();
-    if (all.empty()) return nullptr;
-    // The KE is sent before the group is agreed: only the first policy's group is offered.
+  // The KE is sent before the group is agreed, so every transform of AM1 carries one group: the
+  // one the crypto map names (`phase1-mode aggressive group5` puts group 5 into each policy it
+  // offers), else the first policy's (and only the policies with that group are offered).
+  static std::vector<P1Choice> aggressive_offers(const std::vector<P1Choice>& all, std::optional<DhGroup> group) {
     std::vector<P1Choice> offers;
-    for (const auto& c : all)
-      if (c.group == all.front().group) offers.push_back(c);
+    if (all.empty()) return offers;
+    for (auto c : all) {
+      if (!group && c.group != all.front().group) continue;
+      if (group) c.group = *group;
+      if (std::find(offers.begin(), offers.end(), c) == offers.end()) offers.push_back(c);
+    }
+    return offers;
+  }
+
+  Isakmp* start_aggressive(const Endpoint& local, const Endpoint& remote, std::optional<DhGroup> group, TimePoint now) {
+    auto offers = aggressive_offers(local_p1(), group);
+    if (offers.empty()) {
+      note(nullptr, 1, "no usable crypto isakmp policy (pre-share, DES/3DES/AES)");
+      return nullptr;
+    }
+    if (!crypto::dh_supported(offers.front().group)) {
+      note(nullptr, 1, fmt::format("Aggressive Mode group {} unsupported", u16(offers.front().group)));
+      return nullptr;
+    }
     auto sa = new_sa(local, remote, true, 0, now);
     if (!sa) return nullptr;
     sa->aggressive = true;
+    sa->am_group = group;
     sa->offered = offers;
     sa->suite.group = offers.front().group;
     if (!make_dh_and_nonce(*sa)) return nullptr;
@@ -1160,13 +1270,14 @@ struct Engine::Impl {
     sa->aggressive = true;
     state_change(*sa, "IKE_READY", "IKE_R_AM1");
     auto chosen = choose_p1(saP->proposals[0], sa.get());
-    if (!chosen || ke->data.size() != crypto::dh_public_size(chosen->second.group)) {
+    if (!chosen || ke->data.size() != crypto::dh_public_size(chosen->suite.group)) {
       ++stats.no_proposal;
       note(sa.get(), 1, "All SA proposals found unacceptable: NO-PROPOSAL-CHOSEN");
       send_clear_notify(local, remote, sa->cky_i, sa->cky_r, is::NotifyType::NO_PROPOSAL_CHOSEN);
       return;
     }
-    sa->suite = chosen->second;
+    sa->suite = chosen->suite;
+    sa->forced_from = chosen->forced_from;
     sa->sa_i_body = raw_body(m, data, is::PayloadType::SA);
     sa->id_i_body = raw_body(m, data, is::PayloadType::ID);
     sa->g_xi = ke->data;
@@ -1174,7 +1285,7 @@ struct Engine::Impl {
     read_vendor_ids(*sa, m.payloads);
     if (!make_dh_and_nonce(*sa) || !derive(*sa)) return;
     is::Proposal reply = saP->proposals[0];
-    reply.transforms = {saP->proposals[0].transforms[chosen->first]};
+    reply.transforms = {saP->proposals[0].transforms[chosen->index]};
     is::IdPayload id = my_phase1_id(*sa);
     Bytes id_body = *is::encode_body(is::make(id));
     is::Message out;
@@ -1657,17 +1768,14 @@ struct Engine::Impl {
     }
     q.choice = *c;
     if (c->lifetime > offered->lifetime || c->lifetime.count() == 0) q.choice.lifetime = offered->lifetime;
-    // RFC 2407 4.6.3.1: the responder's RESPONDER-LIFETIME overrides what was proposed.
+    // RFC 2407 4.6.3.1: the responder's RESPONDER-LIFETIME overrides what was proposed; the ASA
+    // prints the seed's line (pix-ios-ikev1-dynamic-map-nat) when it applies one.
     if (const auto* rl = is::find_notify(m.payloads, is::NotifyType::RESPONDER_LIFETIME)) {
-      std::uint16_t type = 0;
-      for (const auto& at : is::decode_attributes(rl->data).value_or(std::vector<is::Attribute>{})) {
-        auto v = at.as_number();
-        if (!v) continue;
-        if (at.type == u16(is::Phase2Attr::LIFE_TYPE)) type = static_cast<std::uint16_t>(*v);
-        if (at.type == u16(is::Phase2Attr::LIFE_DURATION) && type == u16(is::LifeType::SECONDS) && *v > 0)
-          q.choice.lifetime = std::chrono::seconds(std::min<std::uint64_t>(*v, 1u << 30));
+      if (auto life = lifetime_of(*rl); life && *life != q.choice.lifetime) {
+        note(&sa, 3, fmt::format("Responder forcing change of IPSec rekeying duration from {} to {} seconds",
+                                 q.choice.lifetime.count(), life->count()), q.mid);
+        q.choice.lifetime = *life;
       }
-      note(&sa, 5, fmt::format("Responder set the IPSec lifetime to {} seconds", q.choice.lifetime.count()), q.mid);
     }
     q.nr = nonce->data;
     q.spi_out = load_be32(saP->proposals[0].spi.data());
@@ -1734,6 +1842,8 @@ struct Engine::Impl {
     c.req = q.req;
     c.local = sa.local;
     c.remote = sa.remote;
+    c.conn_id = sa.conn_id;
+    c.peer_name = sa.peer_name;
     c.spi_in = q.spi_in;
     c.spi_out = q.spi_out;
     c.choice = q.choice;
@@ -1852,6 +1962,8 @@ struct Engine::Impl {
           }
         } else if (n->type == is::NotifyType::INITIAL_CONTACT) {
           initial_contact(sa);
+        } else if (n->type == is::NotifyType::RESPONDER_LIFETIME && n->protocol == is::ProtocolId::ISAKMP) {
+          on_responder_lifetime(sa, *n);
         } else if (is::is_error(n->type)) {
           if (n->type == is::NotifyType::NO_PROPOSAL_CHOSEN) ++stats.no_proposal;
           note(&sa, 1, fmt::format("Received {} notification", is::name(n->type)));
@@ -2028,10 +2140,11 @@ struct Engine::Impl {
       return {};
     }
     Endpoint local{e.local_address, kIkePort}, remote{peer, kIkePort};
-    Isakmp* sa = start_main_mode(local, remote, now);
+    auto mode = mode_for(e);
+    Isakmp* sa = start_phase1(local, remote, mode, now);
     if (!sa) {
       acquiring.erase(r.reqid);
-      return fail(fmt::format("cannot start Main Mode with {}", peer.to_string()));
+      return fail(fmt::format("cannot start {} Mode with {}", mode.aggressive ? "Aggressive" : "Main", peer.to_string()));
     }
     sa->pending.push_back(std::move(r));
     return {};
@@ -2109,7 +2222,9 @@ struct Engine::Impl {
         sa.rekey_at = TimePoint::max();
         if (!negotiating_with(sa.remote.address)) {
           note(&sa, 3, "Starting P1 rekey");
-          start_main_mode(Endpoint{sa.local.address, kIkePort}, Endpoint{sa.remote.address, kIkePort}, now);
+          // The same mode as the SA it replaces (RFC 2409 gives no rule; Cisco keeps the entry's).
+          start_phase1(Endpoint{sa.local.address, kIkePort}, Endpoint{sa.remote.address, kIkePort},
+                       Phase1Mode{sa.aggressive, sa.am_group}, now);
         }
       }
       if (now >= sa.expire_at) {
@@ -2303,6 +2418,10 @@ Snapshot Engine::snapshot(TimePoint now) const {
   }
   for (const auto& [id, c] : impl_->children) {
     IpsecSaInfo i;
+    i.local = c.local;
+    i.remote = c.remote;
+    i.peer_name = c.peer_name;
+    i.conn_id = impl_->current_conn_id(c);
     i.map = c.req.map;
     i.seq = c.req.seq;
     if (const auto* e = impl_->policy->find_entry(c.req.map, c.req.seq); e && c.req.acl_index < e->acl.size())

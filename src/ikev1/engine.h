@@ -8,7 +8,8 @@
 // local lifetime is announced with RESPONDER-LIFETIME), Informational exchanges (DELETE,
 // R-U-THERE/R-U-THERE-ACK, INITIAL-CONTACT), retransmission, NAT-T (vendor IDs, NAT-D, float to
 // 4500, UDP-encapsulated ESP), phase-1 and phase-2 rekeying, Aggressive Mode with pre-shared
-// keys (responder always; initiator by option). Not yet: certificates, XAUTH/mode config.
+// keys (responder always; initiator per crypto map entry or by option). Not yet: certificates,
+// XAUTH/mode config.
 #pragma once
 
 #include <chrono>
@@ -48,13 +49,20 @@ struct EngineOptions {
   double rekey_fraction = 0.9;
   Duration nat_keepalive = std::chrono::seconds(20);
   int dpd_retries = 3;  // R-U-THERE sent this many times more before the peer is declared dead
-  // Initiate phase 1 in Aggressive Mode (RFC 2409 5.4) instead of Main Mode. (The ASA's
-  // `crypto map ... set phase1-mode aggressive` is not in the policy yet.)
+  // Initiate phase 1 in Aggressive Mode (RFC 2409 5.4) instead of Main Mode for every entry;
+  // per entry, the ASA's `crypto map ... set ikev1 phase1-mode aggressive` does the same.
   bool aggressive = false;
   std::size_t max_sas = 10000;  // ISAKMP SAs, half-open included
 };
 
 struct IpsecSaInfo {
+  // The peer and the crypto endpoints the SA runs between (after a NAT-T float, port 4500), and
+  // IOS's C-id of the ISAKMP SA that now protects the peer (the one that negotiated it, or its
+  // successor after a phase-1 rekey; 0 when none is up). With a dynamic crypto map these are the
+  // only link between an IPsec SA and its peer.
+  Endpoint local, remote;
+  std::uint32_t conn_id = 0;
+  std::string peer_name;  // ASA tunnel-group / IOS keyring peer that authenticated the peer
   std::string map;
   std::uint32_t seq = 0;
   std::string acl_text;

@@ -32,6 +32,8 @@ struct Config {
   std::vector<IntegId> esp_integ = {IntegId::HMAC_SHA1_96};
   std::optional<DhGroup> pfs;
   std::chrono::seconds esp_lifetime{3600};
+  bool aggressive = false;  // ASA `crypto map ... set ikev1 phase1-mode aggressive [group]`
+  std::optional<DhGroup> aggressive_group;
 };
 
 policy::Selector subnet_pair(const char* local, const char* remote) {
@@ -66,6 +68,8 @@ std::shared_ptr<policy::Policy> make_policy(const Config& c) {
   e.proposals.push_back(esp);
   e.pfs = c.pfs;
   e.lifetime = c.esp_lifetime;
+  e.aggressive = c.aggressive;
+  e.aggressive_group = c.aggressive_group;
   e.local_address = ip(c.outside);
   p->map_entries.push_back(e);
   policy::PeerAuth pa;
@@ -281,10 +285,41 @@ TEST_F(Pair, ResponderPicksByItsOwnPriorities) {
   auto s = a->snap().isakmp[0];
   EXPECT_EQ(s.encr, EncrId::TRIPLE_DES);
   EXPECT_EQ(s.dh, DhGroup::MODP_1024);
-  // The responder applies its shorter lifetime; the initiator keeps the one it proposed and was
-  // answered with (RFC 2409: the chosen transform comes back unchanged).
+  // The responder applies its shorter lifetime and announces it (RESPONDER-LIFETIME); the
+  // initiator takes it.
   EXPECT_EQ(b->snap().isakmp[0].lifetime, 3600s);
-  EXPECT_EQ(s.lifetime, 86400s);
+  EXPECT_EQ(s.lifetime, 3600s);
+}
+
+TEST_F(Pair, LongerPhase1LifetimeIsAcceptedWithTheResponderLifetimeAndHonoured) {
+  a_cfg.isakmp[0].lifetime = 86400s;
+  b_cfg.isakmp[0].lifetime = 3600s;
+  build();
+  ping(1);
+  link.run(5s);
+  ASSERT_EQ(a->established(), 1u);
+  ASSERT_EQ(b->established(), 1u) << "a longer proposed lifetime is not a reason to refuse";
+  EXPECT_EQ(b->snap().isakmp[0].lifetime, 3600s);
+  EXPECT_EQ(a->snap().isakmp[0].lifetime, 3600s) << "RESPONDER-LIFETIME applied by the initiator";
+  EXPECT_LE(a->snap().isakmp[0].remaining, 3600s);
+  EXPECT_TRUE(b->traced("Responder forcing change of IKE rekeying duration from 86400 to 3600 seconds"));
+  EXPECT_TRUE(a->traced("Responder forcing change of IKE rekeying duration from 86400 to 3600 seconds"));
+  EXPECT_TRUE(a->traced("HDR + HASH (8) + NOTIFY (11) + NONE (0)")) << "the Informational carrying it";
+  // The initiator rekeys phase 1 before the responder's SA expires, and traffic still passes.
+  link.run(3400s);
+  EXPECT_EQ(a->engine->stats().phase1_completed, 2u) << "rekeyed at 90% of 3600 s, not of 86400 s";
+  EXPECT_EQ(a->established(), b->established());
+  EXPECT_EQ(ping(2), dataplane::FakeDataPlane::SendOutcome::Sent);
+  EXPECT_GE(delivered_to_b(), 1u);
+}
+
+TEST_F(Pair, EqualPhase1LifetimesSendNoResponderLifetime) {
+  build();
+  ping(1);
+  link.run(5s);
+  ASSERT_EQ(b->established(), 1u);
+  EXPECT_FALSE(b->traced("Responder forcing change of IKE"));
+  EXPECT_EQ(a->snap().isakmp[0].lifetime, 86400s);
 }
 
 TEST_F(Pair, Phase2ProposalMismatchLeavesNoIpsecSa) {
@@ -333,6 +368,8 @@ TEST_F(Pair, ShorterResponderLifetimeIsAnnounced) {
   ASSERT_EQ(a->snap().ipsec.size(), 1u);
   EXPECT_EQ(a->snap().ipsec[0].lifetime, 3600s) << "RESPONDER-LIFETIME applied";
   EXPECT_TRUE(b->traced("Responder forcing change of IPSec rekeying duration from 28800 to 3600 seconds"));
+  // The initiator prints it too, as the seed's PIX does when it applies the notify.
+  EXPECT_TRUE(a->traced("Responder forcing change of IPSec rekeying duration from 28800 to 3600 seconds"));
 }
 
 TEST_F(Pair, EstablishesThroughLossByRetransmission) {
@@ -611,6 +648,47 @@ TEST_F(Pair, AggressiveModeThroughNat) {
   ASSERT_EQ(b->snap().ipsec.size(), 1u);
   EXPECT_TRUE(b->snap().ipsec[0].nat_t);
   EXPECT_EQ(delivered_to_b(), 1u);
+}
+
+TEST_F(Pair, CryptoMapPhase1ModeAggressiveInitiatesAggressiveModeAndRekeysInIt) {
+  a_cfg.aggressive = true;  // `crypto map outside_map 10 set ikev1 phase1-mode aggressive`
+  a_cfg.isakmp[0].lifetime = b_cfg.isakmp[0].lifetime = 600s;
+  build();
+  ping(1);
+  link.run(5s);
+  ASSERT_EQ(a->established(), 1u);
+  EXPECT_TRUE(a->traced("Old State = IKE_READY New State = IKE_I_AM1"));
+  EXPECT_FALSE(a->traced("IKE_I_MM1"));
+  EXPECT_EQ(b->snap().isakmp[0].state, "QM_IDLE");
+  EXPECT_EQ(delivered_to_b(), 1u);
+  link.run(600s);
+  EXPECT_EQ(a->engine->stats().phase1_completed, 2u) << "phase-1 rekey";
+  EXPECT_FALSE(a->traced("IKE_I_MM1")) << "the rekey is Aggressive Mode too";
+  EXPECT_EQ(ping(2), dataplane::FakeDataPlane::SendOutcome::Sent);
+  EXPECT_GE(delivered_to_b(), 1u);
+}
+
+TEST_F(Pair, AggressiveModeGroupFromTheCryptoMapIsTheOneOffered) {
+  // A's policy says group 14; `set ikev1 phase1-mode aggressive group5` makes AM1 offer group 5.
+  a_cfg.aggressive = true;
+  a_cfg.aggressive_group = DhGroup::MODP_1536;
+  b_cfg.isakmp = {{10, true, {EncrId::AES_CBC, 256}, PrfId::HMAC_SHA1, DhGroup::MODP_1536, 86400s}};
+  build();
+  ping(1);
+  link.run(5s);
+  ASSERT_EQ(a->established(), 1u);
+  EXPECT_EQ(a->snap().isakmp[0].dh, DhGroup::MODP_1536);
+  EXPECT_EQ(b->snap().isakmp[0].dh, DhGroup::MODP_1536);
+  EXPECT_EQ(delivered_to_b(), 1u);
+}
+
+TEST_F(Pair, MainModeEntryDoesNotUseAggressiveMode) {
+  build();
+  ping(1);
+  link.run(5s);
+  ASSERT_EQ(a->established(), 1u);
+  EXPECT_TRUE(a->traced("Old State = IKE_READY New State = IKE_I_MM1"));
+  EXPECT_FALSE(a->traced("IKE_I_AM1"));
 }
 
 TEST_F(Pair, ClearAndShutdownSendDeletes) {

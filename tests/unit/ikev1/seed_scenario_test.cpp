@@ -5,6 +5,7 @@
 // PIX can initiate. The seed negotiates DES/MD5/group 1 (PIX policy 10, IOS policy 10).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -62,6 +63,39 @@ TEST(Ikev1Policy, IsakmpPoliciesFromTheSeedsIncludingTheAsaDefault) {
   EXPECT_TRUE(ios->map_entries[0].dynamic);
 }
 
+// IOS 12.4(20)T and later: without any `crypto isakmp policy`, the default protection suites
+// 65507-65514 negotiate (the pre-shared-key ones: 65508, 65510, 65512, 65514); a configured
+// policy or `no crypto isakmp default policy` removes them.
+TEST(Ikev1Policy, IosDefaultProtectionSuitesOnlyWithoutConfiguredPolicies) {
+  auto none = load("version 15.4\nhostname r1\ncrypto isakmp key k address 0.0.0.0 0.0.0.0\n", {});
+  ASSERT_EQ(none->isakmp_proposals.size(), 8u);
+  EXPECT_EQ(none->isakmp_proposals.front().priority, 65507u);
+  EXPECT_EQ(none->isakmp_proposals.back().priority, 65514u);
+  const auto& p65508 = none->isakmp_proposals[1];
+  EXPECT_TRUE(p65508.pre_share);
+  EXPECT_EQ(p65508.encr.id, EncrId::AES_CBC);
+  EXPECT_EQ(p65508.encr.key_bits, 128);
+  EXPECT_EQ(p65508.hash, PrfId::HMAC_SHA1);
+  EXPECT_EQ(p65508.group, DhGroup::MODP_1536);
+  EXPECT_FALSE(none->isakmp_proposals[0].pre_share) << "65507 is RSA signature";
+  const auto& p65514 = none->isakmp_proposals[7];
+  EXPECT_TRUE(p65514.pre_share);
+  EXPECT_EQ(p65514.encr.id, EncrId::TRIPLE_DES);
+  EXPECT_EQ(p65514.hash, PrfId::HMAC_MD5);
+  EXPECT_EQ(p65514.group, DhGroup::MODP_1024);
+  EXPECT_EQ(p65514.lifetime, 86400s);
+
+  auto disabled = load("version 15.4\nhostname r1\nno crypto isakmp default policy\n", {});
+  EXPECT_TRUE(disabled->isakmp_proposals.empty());
+  auto configured = load("version 15.4\nhostname r1\ncrypto isakmp policy 10\n encr aes 256\n authentication pre-share\n group 14\n", {});
+  ASSERT_EQ(configured->isakmp_proposals.size(), 1u);
+  EXPECT_EQ(configured->isakmp_proposals[0].priority, 10u);
+  // The ASA has no such suites; its default is 65535 alone.
+  auto asa = load("ASA Version 9.8(1)\nhostname asa\n", {});
+  ASSERT_EQ(asa->isakmp_proposals.size(), 1u);
+  EXPECT_EQ(asa->isakmp_proposals[0].priority, 65535u);
+}
+
 struct Side : ikev1::Host {
   dataplane::FakeDataPlane dp;
   TestRandom random;
@@ -74,30 +108,21 @@ struct Side : ikev1::Host {
     EXPECT_TRUE(engine->install_policies());
   }
   void send(const Endpoint& l, const Endpoint& r, ByteView d) override { wire->emplace_back(l, r, Bytes(d.begin(), d.end())); }
-  void trace(const ikev1::TraceEvent& e) override { lines.push_back(e.text); }
+  void trace(const ikev1::TraceEvent& e) override {
+    lines.push_back(e.kind == ikev1::TraceEvent::Kind::StateChange
+                        ? std::string(e.old_state) + " -> " + std::string(e.new_state)
+                        : e.text);
+  }
+  bool traced(std::string_view needle) const {
+    return std::any_of(lines.begin(), lines.end(), [&](const auto& l) { return l.find(needle) != std::string::npos; });
+  }
   bool tracing(int) const override { return true; }
   void send_keepalive(const Endpoint&, const Endpoint&) override {}
 };
 
-TEST(Ikev1Seed, PixInitiatesToTheIosDynamicMap) {
-  std::string pix_cfg = read("pix-dynamic-l2l.cfg");
-  // The seed masks the key as '*'; the IOS side shows it: cisco123.
-  auto at = pix_cfg.find(" pre-shared-key *");
-  ASSERT_NE(at, std::string::npos);
-  pix_cfg.replace(at, 17, " pre-shared-key cisco123");
-  // The transform set is the seed's esp-des esp-md5-hmac, with 3DES for DES: the ESP data plane
-  // has no single-DES cipher (phase 1 still runs DES, as in the seed).
-  std::string ios_cfg = read("ios-dynamic-map-nat.cfg");
-  for (std::string* cfg : {&pix_cfg, &ios_cfg}) {
-    auto ts = cfg->find("esp-des esp-md5-hmac");
-    ASSERT_NE(ts, std::string::npos);
-    cfg->replace(ts, 7, "esp-3des");
-  }
-  std::vector<std::tuple<Endpoint, Endpoint, Bytes>> wire;
-  Side pix(load(pix_cfg, {{"outside", ip("172.16.1.1")}}), 3, &wire);
-  Side ios(load(ios_cfg, {}), 4, &wire);
+// The seed's first ping from behind the PIX, and the negotiation it starts, to the end.
+void pix_pings_ios(Side& pix, Side& ios, std::vector<std::tuple<Endpoint, Endpoint, Bytes>>& wire, TimePoint now) {
   pix.dp.connect(ios.dp);
-  TimePoint now{std::chrono::hours(1)};
   Bytes ping(28, 0);
   ping[0] = 0x45;
   store_be16(&ping[2], 28);
@@ -115,6 +140,92 @@ TEST(Ikev1Seed, PixInitiatesToTheIosDynamicMap) {
     }
     if (wire.empty()) break;
   }
+}
+
+// The seed's configurations with the DES ESP transform swapped for 3DES (see below).
+std::pair<std::string, std::string> seed_configs() {
+  std::string pix_cfg = read("pix-dynamic-l2l.cfg");
+  auto at = pix_cfg.find(" pre-shared-key *");
+  EXPECT_NE(at, std::string::npos);
+  if (at != std::string::npos) pix_cfg.replace(at, 17, " pre-shared-key cisco123");
+  std::string ios_cfg = read("ios-dynamic-map-nat.cfg");
+  for (std::string* cfg : {&pix_cfg, &ios_cfg}) {
+    auto ts = cfg->find("esp-des esp-md5-hmac");
+    EXPECT_NE(ts, std::string::npos);
+    if (ts != std::string::npos) cfg->replace(ts, 7, "esp-3des");
+  }
+  return {pix_cfg, ios_cfg};
+}
+
+// `crypto map IPSEC 10 set phase1-mode aggressive` (PIX 7 spelling) on the seed's PIX: phase 1
+// goes out as Aggressive Mode, and the IOS router's dynamic map answers it.
+TEST(Ikev1Seed, PixWithPhase1ModeAggressiveInitiatesAggressiveMode) {
+  auto [pix_cfg, ios_cfg] = seed_configs();
+  auto at = pix_cfg.find("crypto map IPSEC 10 set peer 192.168.1.2\n");
+  ASSERT_NE(at, std::string::npos);
+  pix_cfg.insert(at, "crypto map IPSEC 10 set phase1-mode aggressive group1\n");
+  auto pix_policy = load(pix_cfg, {{"outside", ip("172.16.1.1")}});
+  ASSERT_FALSE(pix_policy->map_entries.empty());
+  EXPECT_TRUE(pix_policy->map_entries[0].aggressive);
+  EXPECT_EQ(pix_policy->map_entries[0].aggressive_group, DhGroup::MODP_768);
+  std::vector<std::tuple<Endpoint, Endpoint, Bytes>> wire;
+  Side pix(pix_policy, 5, &wire);
+  Side ios(load(ios_cfg, {}), 6, &wire);
+  TimePoint now{std::chrono::hours(1)};
+  pix_pings_ios(pix, ios, wire, now);
+  auto ps = pix.engine->snapshot(now);
+  ASSERT_EQ(ps.isakmp.size(), 1u);
+  EXPECT_TRUE(ps.isakmp[0].established);
+  EXPECT_TRUE(pix.traced("IKE_READY -> IKE_I_AM1"));
+  EXPECT_TRUE(ios.traced("IKE_R_AM1 -> IKE_R_AM2"));
+  EXPECT_EQ(ios.engine->snapshot(now).ipsec.size(), 1u);
+  EXPECT_EQ(ios.dp.take_delivered().size(), 1u);
+}
+
+// The seed's router without its `crypto isakmp policy 10`: the IOS default suites answer. The
+// PIX offers DES/MD5/group 1 (its policy 10) and 3DES/SHA/group 2 (65535); the router takes the
+// second with its default suite 65512, checked after 65508 and 65510 as IOS's debug shows. With
+// `no crypto isakmp default policy` it has nothing to offer.
+TEST(Ikev1Seed, IosDefaultPoliciesAnswerWhenNoneIsConfigured) {
+  for (bool disabled : {false, true}) {
+    auto [pix_cfg, ios_cfg] = seed_configs();
+    const std::string policy10 = "crypto isakmp policy 10\n hash md5\n authentication pre-share\n";
+    auto at = ios_cfg.find(policy10);
+    ASSERT_NE(at, std::string::npos);
+    ios_cfg.replace(at, policy10.size(), disabled ? "no crypto isakmp default policy\n" : "");
+    std::vector<std::tuple<Endpoint, Endpoint, Bytes>> wire;
+    Side pix(load(pix_cfg, {{"outside", ip("172.16.1.1")}}), 7, &wire);
+    Side ios(load(ios_cfg, {}), 8, &wire);
+    TimePoint now{std::chrono::hours(1)};
+    pix_pings_ios(pix, ios, wire, now);
+    auto is = ios.engine->snapshot(now);
+    if (disabled) {
+      EXPECT_TRUE(is.isakmp.empty());
+      EXPECT_EQ(ios.engine->stats().no_proposal, 1u);
+      continue;
+    }
+    ASSERT_EQ(is.isakmp.size(), 1u);
+    EXPECT_TRUE(is.isakmp[0].established);
+    EXPECT_EQ(is.isakmp[0].encr, EncrId::TRIPLE_DES);
+    EXPECT_EQ(is.isakmp[0].hash, PrfId::HMAC_SHA1);
+    EXPECT_EQ(is.isakmp[0].dh, DhGroup::MODP_1024);
+    EXPECT_TRUE(ios.traced("Checking ISAKMP transform 2 against priority 65508 policy"));
+    EXPECT_TRUE(ios.traced("Checking ISAKMP transform 2 against priority 65512 policy"));
+    EXPECT_FALSE(ios.traced("against priority 65507 policy")) << "RSA-signature suites are not tried with a key";
+    EXPECT_EQ(ios.dp.take_delivered().size(), 1u);
+  }
+}
+
+TEST(Ikev1Seed, PixInitiatesToTheIosDynamicMap) {
+  // The seed masks the key as '*'; the IOS side shows it: cisco123. The transform set is the
+  // seed's esp-des esp-md5-hmac, with 3DES for DES: the ESP data plane has no single-DES cipher
+  // (phase 1 still runs DES, as in the seed).
+  auto [pix_cfg, ios_cfg] = seed_configs();
+  std::vector<std::tuple<Endpoint, Endpoint, Bytes>> wire;
+  Side pix(load(pix_cfg, {{"outside", ip("172.16.1.1")}}), 3, &wire);
+  Side ios(load(ios_cfg, {}), 4, &wire);
+  TimePoint now{std::chrono::hours(1)};
+  pix_pings_ios(pix, ios, wire, now);
   auto ps = pix.engine->snapshot(now), is = ios.engine->snapshot(now);
   ASSERT_EQ(ps.isakmp.size(), 1u);
   ASSERT_TRUE(ps.isakmp[0].established);
