@@ -9,6 +9,7 @@
 #include "cli/show_asa.h"
 #include "cli/show_ios.h"
 #include "cli/views.h"
+#include "policy/from_model.h"
 
 namespace ikegate::cli {
 namespace {
@@ -37,6 +38,10 @@ enum Command : int {
   kUndebugIkev2,
   kDebugIsakmp,
   kUndebugIsakmp,
+  kDebugIpsec,
+  kUndebugIpsec,
+  kShowIsakmpPolicy,
+  kShowIsakmpDefaultPolicy,
   kMonitor,
   kConfigReload,
 };
@@ -96,6 +101,8 @@ CommandInterpreter::CommandInterpreter(policy::Personality personality,
   add("show crypto ipsec sa", kShowIpsecSa);
   add("show crypto ipsec sa peer <ip>", kShowIpsecSa);
   if (ios) {
+    add("show crypto isakmp policy", kShowIsakmpPolicy);
+    add("show crypto isakmp default policy", kShowIsakmpDefaultPolicy);
     add("show crypto session", kShowSession);
     add("show crypto session detail", kShowSession);
   }
@@ -118,12 +125,16 @@ CommandInterpreter::CommandInterpreter(policy::Personality personality,
   }
   add("debug crypto isakmp", kDebugIsakmp);
   add("debug crypto isakmp <level>", kDebugIsakmp);
+  add("debug crypto ipsec", kDebugIpsec);
+  add("debug crypto ipsec <level>", kDebugIpsec);
   add("undebug all", kUndebugAll);
   add("no debug all", kUndebugAll);
   add("undebug crypto ikev2", kUndebugIkev2);
   add("no debug crypto ikev2", kUndebugIkev2);
   add("undebug crypto isakmp", kUndebugIsakmp);
   add("no debug crypto isakmp", kUndebugIsakmp);
+  add("undebug crypto ipsec", kUndebugIpsec);
+  add("no debug crypto ipsec", kUndebugIpsec);
   add("terminal monitor", kMonitor);
   add("monitor", kMonitor);
   add("config reload", kConfigReload);
@@ -307,6 +318,7 @@ std::string CommandInterpreter::show_debug() const {
     if (levels_.protocol > 0) out += fmt::format("debug crypto ikev2 protocol {}\n", levels_.protocol);
     if (levels_.platform > 0) out += fmt::format("debug crypto ikev2 platform {}\n", levels_.platform);
     if (levels_.isakmp > 0) out += fmt::format("debug crypto isakmp {}\n", levels_.isakmp);
+    if (levels_.ipsec > 0) out += fmt::format("debug crypto ipsec {}\n", levels_.ipsec);
     return out;
   }
   if (!levels_.any()) return out;
@@ -317,6 +329,7 @@ std::string CommandInterpreter::show_debug() const {
     out += fmt::format("  Crypto IKEv2 platform debugging is on (level {})\n", levels_.platform);
   if (levels_.isakmp > 0)
     out += fmt::format("  Crypto ISAKMP debugging is on (level {})\n", levels_.isakmp);
+  if (levels_.ipsec > 0) out += "  Crypto IPSEC debugging is on\n";
   return out;
 }
 
@@ -423,6 +436,20 @@ CommandInterpreter::Output CommandInterpreter::run(const Parsed& p) {
       return o;
     case kUndebugIsakmp:
       levels_.isakmp = 0;
+      return o;
+    case kDebugIpsec:
+      // IOS `debug crypto ipsec` takes no level.
+      levels_.ipsec = p.level.value_or(asa ? 1 : 255);
+      return o;
+    case kUndebugIpsec:
+      levels_.ipsec = 0;
+      return o;
+    case kShowIsakmpPolicy:
+      if (!policy_) return unavailable();
+      o.text = ios::show_crypto_isakmp_policy(policy_->isakmp_proposals);
+      return o;
+    case kShowIsakmpDefaultPolicy:
+      o.text = ios::show_crypto_isakmp_default_policy(policy::ios_default_isakmp_policies());
       return o;
     case kUndebugAll:
       levels_ = {};

@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <functional>
 #include <string_view>
 
+#include "cli/show_ios.h"
 #include "wire/ikev2_dump.h"
 #include "wire/ikev2_message.h"
 #include "wire/ikev2_types.h"
@@ -206,6 +208,120 @@ std::vector<std::string> DebugRenderer::render(const ikev1::TraceEvent& ev,
       for (const auto& line : text_lines(ev.text)) out.push_back(fmt::format("ISAKMP:{}:{}", id, line));
       break;
   }
+  return out;
+}
+
+// ---- debug crypto ipsec ----------------------------------------------------------------------
+
+namespace {
+
+std::string spi_hex(std::uint32_t spi) { return fmt::format("0x{:08X}", spi); }
+
+// The netmask of [start, end] when it is one subnet, else of the single start address (the ASA
+// prints address/mask pairs; a range that is no subnet has no such form).
+std::string ipv4_mask(const IpAddress& start, const IpAddress& end) {
+  if (!start.is_v4() || !end.is_v4()) return "255.255.255.255";
+  std::uint32_t span = start.v4_value() ^ end.v4_value();
+  int prefix = 32;
+  while (prefix > 0 && (span >> (32 - prefix)) != 0) --prefix;
+  std::uint32_t mask = prefix_to_netmask(prefix);
+  bool subnet = (start.v4_value() & ~mask) == 0 && (end.v4_value() | mask) == 0xffffffffu;
+  return IpAddress::v4(subnet ? mask : 0xffffffffu).to_string();
+}
+
+// One ASA rule block: "Src addr: ...", the port matches, protocol and SPI, as the seed indents them.
+void rule_body(std::vector<std::string>& out, const IpAddress& src, const std::string& src_mask, const IpAddress& dst,
+               const std::string& dst_mask, std::pair<std::uint16_t, std::uint16_t> sport,
+               std::pair<std::uint16_t, std::uint16_t> dport, std::uint8_t protocol, std::uint32_t spi) {
+  out.push_back(fmt::format("   Src addr: {}", src.to_string()));
+  out.push_back(fmt::format("   Src mask: {}", src_mask));
+  out.push_back(fmt::format("   Dst addr: {}", dst.to_string()));
+  out.push_back(fmt::format("   Dst mask: {}", dst_mask));
+  auto ports = [&](const char* name, std::pair<std::uint16_t, std::uint16_t> p) {
+    bool any = p.first == 0 && p.second == 65535;
+    out.push_back(fmt::format("   {} ports", name));
+    out.push_back(fmt::format("     Upper: {}", any ? 0 : p.second));
+    out.push_back(fmt::format("     Lower: {}", any ? 0 : p.first));
+    out.push_back(fmt::format("     Op   : {}", any ? "ignore" : p.first == p.second ? "equal" : "range"));
+  };
+  ports("Src", sport);
+  ports("Dst", dport);
+  out.push_back(fmt::format("   Protocol: {}", protocol));
+  out.push_back(fmt::format("   Use protocol: {}", protocol != 0 ? "true" : "false"));
+  out.push_back(fmt::format("   SPI: {}", spi_hex(spi)));
+  out.push_back(fmt::format("   Use SPI: {}", spi != 0 ? "true" : "false"));
+}
+
+// The rule on inner traffic: the crypto ACL line (outbound) or its mirror (inbound tunnel flow).
+void selector_rule(std::vector<std::string>& out, const TrafficSelector& s) {
+  rule_body(out, s.src_start, ipv4_mask(s.src_start, s.src_end), s.dst_start, ipv4_mask(s.dst_start, s.dst_end),
+            {s.src_port_start, s.src_port_end}, {s.dst_port_start, s.dst_port_end}, s.protocol, 0);
+}
+
+// The rule on the ESP packets themselves (ESP in UDP 4500 under NAT-T, RFC 3948).
+void outer_rule(std::vector<std::string>& out, const IpAddress& src, const IpAddress& dst, const IpsecSaDebug& sa) {
+  std::pair<std::uint16_t, std::uint16_t> any{0, 65535}, natt{4500, 4500};
+  rule_body(out, src, "255.255.255.255", dst, "255.255.255.255", any, sa.udp_encap ? natt : any,
+            sa.udp_encap ? 17 : 50, sa.spi);
+}
+
+void block(std::vector<std::string>& out, const std::string& what, std::uint32_t spi,
+           const std::function<void()>& body) {
+  out.push_back(fmt::format("IPSEC: New {}, SPI {}", what, spi_hex(spi)));
+  body();
+  out.push_back(fmt::format("IPSEC: Completed {}, SPI {}", what, spi_hex(spi)));
+}
+
+}  // namespace
+
+std::vector<std::string> DebugRenderer::render_ipsec_added(const IpsecSaDebug& sa, const DebugLevels& levels) const {
+  std::vector<std::string> out;
+  if (!wants_ipsec(levels)) return out;
+  bool inbound = sa.direction == dataplane::Direction::Inbound;
+  if (personality_ == policy::Personality::Ios) {
+    // pix-ios-ikev1-dynamic-map-nat / ios-strongswan-ikev1-ikev2: the destination of an inbound
+    // SA is this router.
+    out.push_back("IPSEC(create_sa): sa created,");
+    out.push_back(fmt::format("  (sa) sa_dest= {}, sa_proto= {},", (inbound ? sa.local : sa.remote).to_string(),
+                              sa.udp_encap ? 17 : 50));
+    out.push_back(fmt::format("    sa_spi= {}({}),", spi_hex(sa.spi), sa.spi));
+    out.push_back(fmt::format("    sa_trans= {} , sa_conn_id= {}",
+                              ios::esp_transform_name({sa.encr, sa.key_bits, sa.integ}), sa.reqid));
+    return out;
+  }
+  // The seed's block, without the ASA's memory addresses and internal numbers (SCB, VPIF, tunnel
+  // type, embryonic lifetime), which ikegate does not have: the SA is named by its SPI.
+  out.push_back(fmt::format("IPSEC: New embryonic SA created @ {},", spi_hex(sa.spi)));
+  out.push_back(fmt::format("   Direction: {}", inbound ? "inbound" : "outbound"));
+  out.push_back(fmt::format("   SPI      : {}", spi_hex(sa.spi)));
+  out.push_back(fmt::format("   Session ID: 0x{:08X}", sa.reqid));
+  out.push_back("   Protocol : esp");
+  return out;
+}
+
+std::vector<std::string> DebugRenderer::render_ipsec_complete(const IpsecSaDebug& ob, const IpsecSaDebug* ib,
+                                                              const DebugLevels& levels) const {
+  std::vector<std::string> out;
+  if (!wants_ipsec(levels) || personality_ != policy::Personality::Asa) return out;
+  out.push_back(fmt::format("IPSEC: Completed host OBSA update, SPI {}", spi_hex(ob.spi)));
+  out.push_back(fmt::format("IPSEC: Creating outbound VPN context, SPI {}", spi_hex(ob.spi)));
+  out.push_back(fmt::format("   SPI : {}", spi_hex(ob.spi)));
+  out.push_back(fmt::format("IPSEC: Completed outbound VPN context, SPI {}", spi_hex(ob.spi)));
+  if (ob.selector) block(out, "outbound encrypt rule", ob.spi, [&] { selector_rule(out, *ob.selector); });
+  block(out, "outbound permit rule", ob.spi, [&] { outer_rule(out, ob.local, ob.remote, ob); });
+  if (!ib) return out;
+  out.push_back(fmt::format("IPSEC: Completed host IBSA update, SPI {}", spi_hex(ib->spi)));
+  out.push_back(fmt::format("IPSEC: Creating inbound VPN context, SPI {}", spi_hex(ib->spi)));
+  out.push_back(fmt::format("   SPI : {}", spi_hex(ib->spi)));
+  out.push_back(fmt::format("IPSEC: Completed inbound VPN context, SPI {}", spi_hex(ib->spi)));
+  // The outbound rules are now tied to the pair (the seed's "Updating outbound VPN context" with
+  // the ASA's context handle is left out: there is no such handle here).
+  if (ob.selector) out.push_back(fmt::format("IPSEC: Completed outbound inner rule, SPI {}", spi_hex(ob.spi)));
+  out.push_back(fmt::format("IPSEC: Completed outbound outer SPD rule, SPI {}", spi_hex(ob.spi)));
+  if (ob.selector)
+    block(out, "inbound tunnel flow rule", ib->spi, [&] { selector_rule(out, policy::selector_reversed(*ob.selector)); });
+  block(out, "inbound decrypt rule", ib->spi, [&] { outer_rule(out, ib->remote, ib->local, *ib); });
+  block(out, "inbound permit rule", ib->spi, [&] { outer_rule(out, ib->remote, ib->local, *ib); });
   return out;
 }
 

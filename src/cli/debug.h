@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "dataplane/dataplane.h"
 #include "ikev1/trace.h"
 #include "ikev2/trace.h"
 #include "policy/policy.h"
@@ -22,8 +23,22 @@ struct DebugLevels {
   int protocol = 0;
   int platform = 0;
   int isakmp = 0;
-  bool any() const { return protocol > 0 || platform > 0 || isakmp > 0; }
+  int ipsec = 0;  // `debug crypto ipsec N`: the SAs and rules handed to the data plane
+  bool any() const { return protocol > 0 || platform > 0 || isakmp > 0 || ipsec > 0; }
   friend bool operator==(const DebugLevels&, const DebugLevels&) = default;
+};
+
+// One ESP SA as `debug crypto ipsec` describes it (no key material).
+struct IpsecSaDebug {
+  dataplane::Direction direction = dataplane::Direction::Inbound;
+  std::uint32_t spi = 0;
+  std::uint32_t reqid = 0;           // the SA pair's session: "Session ID", IOS sa_conn_id
+  IpAddress local, remote;           // the tunnel endpoints
+  bool udp_encap = false;            // ESP in UDP (RFC 3948)
+  EncrId encr = EncrId::AES_CBC;
+  std::uint16_t key_bits = 0;
+  IntegId integ = IntegId::NONE;
+  std::optional<TrafficSelector> selector;  // outbound view, when a policy names the reqid
 };
 
 class DebugRenderer {
@@ -47,6 +62,18 @@ class DebugRenderer {
   // received packet from A dport 500 sport 500 Global", notes as "ISAKMP:(1003):TEXT".
   bool wants_isakmp(int level, const DebugLevels& levels) const;
   std::vector<std::string> render(const ikev1::TraceEvent& event, const DebugLevels& levels) const;
+
+  // `debug crypto ipsec N`: what an IPsec SA (IKEv1 phase 2 or IKEv2 CHILD SA) looks like when
+  // it reaches the data plane. ASA (pix-ios-ikev1-dynamic-map-nat, `debug crypto ipsec 7`): "IPSEC:
+  // New embryonic SA created @ ..." for each half as it is added, and once the outbound half is
+  // in, the OBSA/IBSA updates, VPN contexts and the encrypt/permit/tunnel-flow/decrypt rules.
+  // IOS (both IKEv1 seeds): "IPSEC(create_sa): sa created, (sa) sa_dest= A, sa_proto= 50, ...".
+  // Every line is level 1, so a plain `debug crypto ipsec` shows them.
+  bool wants_ipsec(const DebugLevels& levels) const { return levels.ipsec > 0; }
+  std::vector<std::string> render_ipsec_added(const IpsecSaDebug& sa, const DebugLevels& levels) const;
+  // The outbound half is in: `inbound` is its partner (same reqid) when that came first.
+  std::vector<std::string> render_ipsec_complete(const IpsecSaDebug& outbound, const IpsecSaDebug* inbound,
+                                                 const DebugLevels& levels) const;
 
  private:
   std::vector<std::string> render_asa(const ikev2::TraceEvent& event, const DebugLevels& levels) const;

@@ -269,6 +269,67 @@ void append_session(std::string& out, const SessionView& s) {
 
 }  // namespace
 
+namespace {
+
+// The words of one protection suite, as IOS prints them (12.4(20)T and later).
+std::string suite_encryption(const policy::EncrSpec& e) {
+  switch (e.id) {
+    case EncrId::DES: return "DES - Data Encryption Standard (56 bit keys).";
+    case EncrId::TRIPLE_DES: return "Three key triple DES";
+    case EncrId::AES_CBC: return fmt::format("AES - Advanced Encryption Standard ({} bit keys).", e.key_bits);
+    default: return "unknown";
+  }
+}
+std::string suite_hash(PrfId h) {
+  switch (h) {
+    case PrfId::HMAC_MD5: return "Message Digest 5";
+    case PrfId::HMAC_SHA1: return "Secure Hash Standard";
+    case PrfId::HMAC_SHA2_256: return "Secure Hash Standard 2 (256 bit)";
+    case PrfId::HMAC_SHA2_384: return "Secure Hash Standard 2 (384 bit)";
+    case PrfId::HMAC_SHA2_512: return "Secure Hash Standard 2 (512 bit)";
+  }
+  return "unknown";
+}
+std::string suite_group(DhGroup g) {
+  switch (g) {
+    case DhGroup::MODP_768: return "#1 (768 bit)";
+    case DhGroup::MODP_1024: return "#2 (1024 bit)";
+    case DhGroup::MODP_1536: return "#5 (1536 bit)";
+    case DhGroup::MODP_2048: return "#14 (2048 bit)";
+    case DhGroup::MODP_3072: return "#15 (3072 bit)";
+    case DhGroup::MODP_4096: return "#16 (4096 bit)";
+    case DhGroup::ECP_256: return "#19 (256 bit)";
+    case DhGroup::ECP_384: return "#20 (384 bit)";
+    case DhGroup::ECP_521: return "#21 (521 bit)";
+    default: return fmt::format("#{}", static_cast<unsigned>(g));
+  }
+}
+
+std::string suites(const std::vector<policy::IsakmpProposal>& list, std::string_view title, std::string_view suite) {
+  std::string out = fmt::format("{}\n", title);
+  for (const auto& p : list) {
+    out += fmt::format("{} of priority {}\n", suite, p.priority);
+    out += fmt::format("\t{:<24}{}\n", "encryption algorithm:", suite_encryption(p.encr));
+    out += fmt::format("\t{:<24}{}\n", "hash algorithm:", suite_hash(p.hash));
+    out += fmt::format("\t{:<24}{}\n", "authentication method:",
+                       p.pre_share ? "Pre-Shared Key" : "Rivest-Shamir-Adleman Signature");
+    out += fmt::format("\t{:<24}{}\n", "Diffie-Hellman group:", suite_group(p.group));
+    out += fmt::format("\t{:<24}{} seconds, no volume limit\n", "lifetime:", p.lifetime.count());
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string show_crypto_isakmp_policy(const std::vector<policy::IsakmpProposal>& policies) {
+  bool defaults = !policies.empty() && policies.front().priority >= 65507;
+  return suites(policies, defaults ? "Default IKE policy" : "Global IKE policy", "Protection suite");
+}
+
+std::string show_crypto_isakmp_default_policy(const std::vector<policy::IsakmpProposal>& defaults) {
+  return suites(defaults, "Default IKE policy", "Default protection suite");
+}
+
 std::string esp_transform_name(const EspTransform& t) {
   // AEAD transforms have no separate integrity name on IOS ("esp-gcm 256").
   auto encr = esp_encr_name(t.encr, t.key_bits);

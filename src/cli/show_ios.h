@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/sa_view.h"
+#include "policy/policy.h"
 
 namespace ikegate::cli::ios {
 
@@ -34,6 +35,12 @@ std::string show_crypto_ipsec_sa(const std::vector<ChildSaView>& sas);
 
 // `show crypto session detail`.
 std::string show_crypto_session_detail(const std::vector<SessionView>& sessions);
+
+// `show crypto isakmp policy`: the configured protection suites ("Global IKE policy"), or the
+// default suites 65507-65514 when they are the ones in use ("Default IKE policy").
+std::string show_crypto_isakmp_policy(const std::vector<policy::IsakmpProposal>& policies);
+// `show crypto isakmp default policy`: the default suites, whether in use or not.
+std::string show_crypto_isakmp_default_policy(const std::vector<policy::IsakmpProposal>& defaults);
 
 // ESP transform as `transform:` prints it: "esp-aes esp-sha-hmac", "esp-256-aes
 // esp-sha256-hmac", "esp-gcm 256".

@@ -403,20 +403,16 @@ std::string v1_capabilities(const ikev1::IsakmpSaInfo& sa) {
   return sa.nat_local || sa.nat_remote ? "N" : "";
 }
 
-// The ISAKMP SA an IPsec SA belongs to (see child_sa_views in views.h).
-const ikev1::IsakmpSaInfo* isakmp_of(const ikev1::Snapshot& snapshot,
-                                     const policy::CryptoMapEntry* entry) {
-  const ikev1::IsakmpSaInfo* only = nullptr;
-  std::size_t established = 0;
+// The ISAKMP SA an IPsec SA belongs to: the one the engine names (its C-id), else an
+// established one with the same peer.
+const ikev1::IsakmpSaInfo* isakmp_of(const ikev1::Snapshot& snapshot, const ikev1::IpsecSaInfo& c) {
+  const ikev1::IsakmpSaInfo* same_peer = nullptr;
   for (const auto& sa : snapshot.isakmp) {
     if (!sa.established) continue;
-    if (entry && std::find(entry->peers.begin(), entry->peers.end(), sa.remote.address) !=
-                     entry->peers.end())
-      return &sa;
-    only = &sa;
-    ++established;
+    if (c.conn_id != 0 && sa.conn_id == c.conn_id) return &sa;
+    if (!same_peer && sa.remote.address == c.remote.address) same_peer = &sa;
   }
-  return established == 1 ? only : nullptr;
+  return same_peer;
 }
 
 }  // namespace
@@ -464,12 +460,10 @@ std::vector<ChildSaView> child_sa_views(const ikev1::Snapshot& snapshot,
   std::vector<ChildSaView> out;
   for (const auto& c : snapshot.ipsec) {
     const auto* entry = policy.find_entry(c.map, c.seq);
-    const auto* isakmp = isakmp_of(snapshot, entry);
     ChildSaView v = map_block(entry, c.map, c.seq, c.acl_text, c.selector);
-    if (isakmp) {
-      v.local_endpoint = isakmp->local;
-      v.remote_endpoint = isakmp->remote;
-    }
+    // The SA's own endpoints: with a dynamic crypto map, several peers share one entry.
+    v.local_endpoint = c.local;
+    v.remote_endpoint = c.remote;
     v.ike_version = IkeVersion::IKEv1;
     std::uint64_t lifetime_kb = entry ? entry->lifetime_kilobytes : v.lifetime_kilobytes;
     fill_phase2(v, {c.encr, c.key_bits, c.integ, c.reqid, lifetime_kb, c.remaining}, c.spi_in,
@@ -509,7 +503,7 @@ void add_session_views(std::vector<SessionView>& sessions, const ikev1::Snapshot
   }
   for (const auto& c : snapshot.ipsec) {
     const auto* entry = policy.find_entry(c.map, c.seq);
-    const auto* isakmp = isakmp_of(snapshot, entry);
+    const auto* isakmp = isakmp_of(snapshot, c);
     if (!isakmp) continue;
     SessionView& s = session_for(*isakmp);
     if (s.interface_name.empty() && entry) s.interface_name = entry->interface;

@@ -20,6 +20,7 @@
 #include "daemon/event_loop.h"
 #include "daemon/ike_socket.h"
 #include "daemon/interfaces.h"
+#include "daemon/ipsec_debug.h"
 #include "daemon/null_dataplane.h"
 #include "daemon/secret_file.h"
 #include "daemon/worker_pool.h"
@@ -138,6 +139,14 @@ class Gateway final : public ikev2::Host {
         return error(fmt::format("no Linux interface has address {} (configured on a crypto interface)", a.to_string()));
 
     if (auto r = make_dataplane(); !r) return error(r.error().message);
+    // `debug crypto ipsec`: each SA either engine installs is reported as it reaches the data plane.
+    dp_ = std::make_unique<IpsecDebugDataPlane>(std::move(dp_), [this](const IpsecDebugDataPlane::Lines& make) {
+      if (!renderer_ || !interpreter_ || !renderer_->wants_ipsec(interpreter_->debug_levels())) return;
+      for (const auto& line : make(*renderer_, interpreter_->debug_levels())) {
+        if (control_) control_->broadcast(line);
+        fmt::print(stderr, "{}\n", line);
+      }
+    });
 
     for (const auto& a : addresses) {
       IkeSocketConfig sc;

@@ -106,6 +106,7 @@ check "traffic re-establishes the tunnel after clear" \
 # 3. Debug output reads like the seed's trace.
 gw asa1 debug crypto ikev2 protocol 127 >/dev/null
 gw asa1 debug crypto ikev2 platform 127 >/dev/null
+gw asa1 debug crypto ipsec 7 >/dev/null
 gw asa1 clear crypto ikev2 sa >/dev/null
 wait_for 5 no_ike_sa asa2
 received 192.168.1.1 192.168.2.99 2 >/dev/null
@@ -115,6 +116,10 @@ check "debug: SM Trace with the seed's states" contains "$log1" \
 check "debug: IKE_SA_INIT header dump" contains "$log1" "IKEv2-PROTO-4: Exchange type: IKE_SA_INIT, flags: INITIATOR"
 check "debug: SENT PKT line" contains "$log1" "IKEv2-PLAT-4: SENT PKT \[IKE_SA_INIT\] \[10.0.0.1\]:500->\[10.0.0.2\]:500"
 check "debug: tunnel-group mapping line" contains "$log1" "mapped to tunnel group 10.0.0.2 using peer IP"
+check "debug crypto ipsec: the CHILD SA's embryonic SAs" contains "$log1" "IPSEC: New embryonic SA created @ 0x[0-9A-F]\{8\},"
+check "debug crypto ipsec: the outbound encrypt rule with the crypto ACL's source" contains "$log1" \
+  "IPSEC: New outbound encrypt rule, SPI 0x[0-9A-F]\{8\}"
+check "debug crypto ipsec: the inbound decrypt rule from the peer" contains "$log1" "   Src addr: 10.0.0.2"
 gw asa1 undebug all >/dev/null
 
 # 4. A wrong pre-shared key: AUTHENTICATION_FAILED on both sides, a clear line, no SA.

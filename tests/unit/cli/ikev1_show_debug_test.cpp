@@ -56,6 +56,9 @@ ikev1::Snapshot r1_snapshot(seconds remaining) {
   sa.remaining = remaining;
   s.isakmp.push_back(sa);
   ikev1::IpsecSaInfo c;
+  c.local = sa.local;
+  c.remote = sa.remote;
+  c.conn_id = sa.conn_id;
   c.map = "cmap";
   c.seq = 10;
   c.selector = subnets("192.168.1.0", "192.168.2.0");
@@ -167,12 +170,15 @@ TEST(Ikev1Views, IosIpsecSaMatchesSeedPixRouter) {
   e.map = "IPSEC";
   e.seq = 10;
   e.interface = "Ethernet0/0";
-  e.dynamic = true;  // no peer: the endpoints come from the one ISAKMP SA
+  e.dynamic = true;  // no peer: the endpoints come from the IPsec SA itself
   e.ikev1 = true;
   p.map_entries.push_back(e);
   ikev1::Snapshot s;
   s.isakmp.push_back(isakmp(2, "192.168.1.2", "172.16.1.1", false));
   ikev1::IpsecSaInfo c;
+  c.local = s.isakmp[0].local;
+  c.remote = s.isakmp[0].remote;
+  c.conn_id = 2;
   c.map = "IPSEC";
   c.seq = 10;
   c.selector = subnets("10.2.1.0", "10.1.1.0");
@@ -213,16 +219,49 @@ TEST(Ikev1Views, IosIpsecSaMatchesSeedPixRouter) {
   expect_same_text(ios::show_crypto_ipsec_sa(views), expected_output("pix_ios_router_ipsec_sa.txt"));
 }
 
-TEST(Ikev1Views, IpsecSaWithoutAKnownIsakmpSaHasNoPeer) {
+// Two peers through one dynamic crypto map entry: each IPsec SA names its own peer, endpoints
+// and C-id, so `show crypto ipsec sa [peer]` and `show crypto session detail` put each under the
+// right peer (the entry has no peer to tell them apart).
+TEST(Ikev1Views, TwoPeersOnOneDynamicMapEachShowTheirOwnPeer) {
   auto snap = r1_snapshot(seconds{86000});
-  snap.isakmp.push_back(isakmp(1005, "172.16.10.1", "172.16.10.9", true));
+  auto second = isakmp(1005, "172.16.10.1", "172.16.10.9", false);
+  snap.isakmp.push_back(second);
+  auto c2 = snap.ipsec[0];
+  c2.local = second.local;
+  c2.remote = ep("172.16.10.9", 4500);  // this one floated behind a NAT
+  c2.conn_id = 1005;
+  c2.selector = subnets("192.168.1.0", "192.168.9.0");
+  c2.spi_in = 0xE1E2E3E4;
+  snap.ipsec.push_back(c2);
   auto policy = r1_policy();
   policy.map_entries[0].peers.clear();
-  policy.map_entries[0].dynamic = true;  // two ISAKMP SAs, no peer to tell them apart
+  policy.map_entries[0].dynamic = true;
+
   auto views = child_sa_views(snap, policy);
-  ASSERT_EQ(views.size(), 1u);
-  EXPECT_TRUE(views[0].remote_endpoint.address.is_unspecified());
-  EXPECT_EQ(views[0].counters.encaps, 100u);
+  ASSERT_EQ(views.size(), 2u);
+  EXPECT_EQ(views[0].remote_endpoint, ep("172.16.10.2", 500));
+  EXPECT_EQ(views[1].remote_endpoint, ep("172.16.10.9", 4500));
+  EXPECT_EQ(views[1].local_endpoint, ep("172.16.10.1", 500));
+  auto text = ios::show_crypto_ipsec_sa(views);
+  EXPECT_NE(text.find("current_peer 172.16.10.2 port 500"), std::string::npos) << text;
+  EXPECT_NE(text.find("current_peer 172.16.10.9 port 4500"), std::string::npos) << text;
+
+  std::vector<SessionView> sessions;
+  add_session_views(sessions, snap, policy);
+  ASSERT_EQ(sessions.size(), 2u);
+  for (const auto& sess : sessions) {
+    ASSERT_EQ(sess.flows.size(), 1u) << sess.peer.address.to_string();
+    ASSERT_EQ(sess.ike_sas.size(), 1u);
+    EXPECT_EQ(sess.status, "UP-ACTIVE");
+  }
+  EXPECT_EQ(sessions[0].ike_sas[0].conn_id, 1003u);
+  EXPECT_EQ(sessions[1].ike_sas[0].conn_id, 1005u);
+  EXPECT_EQ(sessions[1].peer, ep("172.16.10.9", 500));
+  auto detail = ios::show_crypto_session_detail(sessions);
+  auto peer2 = detail.find("Peer: 172.16.10.9");
+  ASSERT_NE(peer2, std::string::npos) << detail;
+  EXPECT_NE(detail.find("192.168.9.0", peer2), std::string::npos) << "the second peer's flow is under it";
+  EXPECT_EQ(detail.find("192.168.9.0"), detail.find("192.168.9.0", peer2)) << detail;
 }
 
 // ---- debug crypto isakmp ----
