@@ -191,6 +191,24 @@ struct Engine::Impl {
   std::map<std::tuple<std::string, std::uint32_t, std::size_t>, std::uint32_t> reqid_of;
   ReqidPool reqid_pool{kIkev2FirstReqid, kIkev2LastReqid};
   std::set<std::uint32_t> acquiring;  // reqids with a negotiation under way
+
+  // ---- lookup indices ---------------------------------------------------------------------
+  // Every lookup per message, per Acquire, per data-plane event and per timer goes through
+  // these or `sas`, never a walk over all SAs (only `show`, a configuration change and a
+  // `clear` of everything walk them). The IKE SAs of a peer address, by what they can do:
+  struct PeerSas {
+    std::set<std::uint64_t> usable;      // READY, not being replaced: new CHILD SAs ride on it
+    std::set<std::uint64_t> replacing;   // READY, its rekey under way or done
+    std::set<std::uint64_t> initiating;  // ours, IKE_SA_INIT or IKE_AUTH in flight
+    std::set<std::uint64_t> other;       // half-open responder SAs, SAs being deleted
+    bool empty() const { return usable.empty() && replacing.empty() && initiating.empty() && other.empty(); }
+  };
+  std::map<IpAddress, PeerSas> peers;
+  // CHILD SAs: inbound SPI -> the IKE SA that holds it (our SPI); outbound SPI and reqid ->
+  // inbound SPI (the peer picks outbound SPIs, so two peers may pick the same one).
+  std::unordered_map<std::uint32_t, std::uint64_t> child_owner;
+  std::unordered_multimap<std::uint32_t, std::uint32_t> child_by_spi_out;
+  std::unordered_multimap<std::uint32_t, std::uint32_t> child_by_reqid;
   Bytes cookie_secret;
   DhGroup wanted_group = DhGroup::NONE;  // set by accept_child when it answers INVALID_KE_PAYLOAD
 
@@ -289,19 +307,120 @@ struct Engine::Impl {
     return it == sas.end() ? nullptr : it->second.get();
   }
 
+  // The set of `peers` an IKE SA belongs in, from its state, role and rekeying.
+  template <class P>  // PeerSas or const PeerSas
+  static auto& peer_set(P& p, const IkeSa& sa) {
+    if (sa.state == IkeState::READY) return sa.rekeying ? p.replacing : p.usable;
+    if (sa.initiator && (sa.state == IkeState::I_WAIT_INIT || sa.state == IkeState::I_WAIT_AUTH)) return p.initiating;
+    return p.other;
+  }
+
+  void index_ike(const IkeSa& sa) { peer_set(peers[sa.remote.address], sa).insert(sa.local_spi()); }
+
+  void unindex_ike(const IkeSa& sa) {
+    auto it = peers.find(sa.remote.address);
+    if (it == peers.end()) return;
+    peer_set(it->second, sa).erase(sa.local_spi());
+    if (it->second.empty()) peers.erase(it);
+  }
+
+  IkeSa* insert_sa(std::unique_ptr<IkeSa> sa) {
+    IkeSa* raw = sa.get();
+    sas.emplace(raw->local_spi(), std::move(sa));
+    index_ike(*raw);
+    return raw;
+  }
+
+  // The only ways the fields `peers` is keyed on change once an SA is in the table.
+  void set_state(IkeSa& sa, IkeState state) {
+    unindex_ike(sa);
+    sa.state = state;
+    index_ike(sa);
+  }
+
+  void set_rekeying(IkeSa& sa, bool rekeying) {
+    unindex_ike(sa);
+    sa.rekeying = rekeying;
+    index_ike(sa);
+  }
+
+  void set_remote(IkeSa& sa, const Endpoint& remote) {
+    unindex_ike(sa);
+    sa.remote = remote;
+    index_ike(sa);
+  }
+
+  const PeerSas* peer_sas(const IpAddress& peer) const {
+    auto it = peers.find(peer);
+    return it == peers.end() ? nullptr : &it->second;
+  }
+
+  // Our SPIs of every IKE SA with `peer` (or of all of them): for `clear`.
+  std::vector<std::uint64_t> sas_of(const std::optional<IpAddress>& peer) const {
+    std::vector<std::uint64_t> out;
+    if (!peer) {
+      for (const auto& [spi, sa] : sas) out.push_back(spi);
+      return out;
+    }
+    if (const PeerSas* p = peer_sas(*peer))
+      for (const auto* set : {&p->usable, &p->replacing, &p->initiating, &p->other}) out.insert(out.end(), set->begin(), set->end());
+    return out;
+  }
+
+  void add_child(IkeSa& sa, std::unique_ptr<ChildSa> c) {
+    child_owner[c->spi_in] = sa.local_spi();
+    child_by_spi_out.emplace(c->spi_out, c->spi_in);
+    child_by_reqid.emplace(c->reqid, c->spi_in);
+    sa.children.push_back(std::move(c));
+  }
+
+  static void erase_pair(std::unordered_multimap<std::uint32_t, std::uint32_t>& m, std::uint32_t key, std::uint32_t value) {
+    auto [b, e] = m.equal_range(key);
+    for (auto it = b; it != e; ++it)
+      if (it->second == value) {
+        m.erase(it);
+        return;
+      }
+  }
+
+  void unindex_child(const ChildSa& c) {
+    child_owner.erase(c.spi_in);
+    erase_pair(child_by_spi_out, c.spi_out, c.spi_in);
+    erase_pair(child_by_reqid, c.reqid, c.spi_in);
+  }
+
+  // The CHILD SA we receive on `spi_in`, and the IKE SA that holds it.
+  std::pair<IkeSa*, ChildSa*> find_child(std::uint32_t spi_in) {
+    auto it = child_owner.find(spi_in);
+    if (it == child_owner.end()) return {nullptr, nullptr};
+    IkeSa* sa = find_sa(it->second);
+    ChildSa* c = sa ? sa->child_by_spi_in(spi_in) : nullptr;
+    return c ? std::pair{sa, c} : std::pair<IkeSa*, ChildSa*>{nullptr, nullptr};
+  }
+
+  std::pair<IkeSa*, ChildSa*> find_child_by_spi_out(std::uint32_t spi_out) {
+    auto it = child_by_spi_out.find(spi_out);
+    return it == child_by_spi_out.end() ? std::pair<IkeSa*, ChildSa*>{nullptr, nullptr} : find_child(it->second);
+  }
+
+  // A CHILD SA of this reqid already sends: an Acquire for it is stale (it raced the install).
+  bool reqid_has_outbound_sa(std::uint32_t reqid) {
+    auto [b, e] = child_by_reqid.equal_range(reqid);
+    for (auto it = b; it != e; ++it)
+      if (auto [sa, c] = find_child(it->second); c && c->installed_out) return true;
+    return false;
+  }
+
   // The IKE SA a new CHILD SA for `peer` should ride on: an established one that is not being
   // replaced, else one we are negotiating ourselves. A half-open responder SA never qualifies
   // (anyone can create one with a spoofed IKE_SA_INIT).
   IkeSa* find_sa_for_child(const IpAddress& peer) {
     if (!options.share_ike_sa) return nullptr;
-    IkeSa* negotiating = nullptr;
-    for (auto& [spi, sa] : sas) {
-      if (sa->remote.address != peer) continue;
-      if (sa->state == IkeState::READY && !sa->rekeying) return sa.get();
-      if (sa->initiator && (sa->state == IkeState::I_WAIT_INIT || sa->state == IkeState::I_WAIT_AUTH))
-        negotiating = sa.get();
-    }
-    return negotiating;
+    const PeerSas* p = peer_sas(peer);
+    if (!p) return nullptr;
+    if (!p->usable.empty()) return find_sa(*p->usable.begin());
+    if (!p->initiating.empty()) return find_sa(*p->initiating.rbegin());
+    return nullptr;
   }
 
   // Starts sending on a CHILD SA whose outbound half waited (make-before-break).
@@ -337,6 +456,7 @@ struct Engine::Impl {
     }
     note(&sa, Facility::Platform, 3,
          fmt::format("Deleted IPsec SA: ESP spi in/out: 0x{:08x}/0x{:08x}", c.spi_in, c.spi_out));
+    unindex_child(c);
     std::erase_if(sa.children, [&](const auto& p) { return p.get() == &c; });
   }
 
@@ -351,6 +471,7 @@ struct Engine::Impl {
     half_open.erase({sa.half_open_peer, sa.spi_i});
     note(&sa, Facility::Platform, 3,
          fmt::format("IKEv2 SA with peer {} removed: {}", sa.remote.address.to_string(), reason));
+    unindex_ike(sa);
     sas.erase(sa.local_spi());
   }
 
@@ -535,8 +656,7 @@ struct Engine::Impl {
     if (!sa->peer_name.empty())
       note(sa.get(), Facility::Platform, 3, fmt::format("mapped to tunnel group {} using peer IP", sa->peer_name));
     note(sa.get(), Facility::Platform, 5, "New ikev2 sa request admitted");
-    IkeSa* raw = sa.get();
-    sas.emplace(raw->spi_i, std::move(sa));
+    IkeSa* raw = insert_sa(std::move(sa));
     ++stats.half_open;
     if (!start_init(*raw, now)) {
       destroy(*raw, "could not start IKE_SA_INIT");
@@ -751,10 +871,8 @@ struct Engine::Impl {
     half_open[{remote, s.spi_i}] = s.spi_r;
     s.half_open_peer = remote;
     ++stats.half_open;
-    std::uint64_t spi = s.spi_r;
     auto job = dh_job(s, ke_p->data);
-    sas.emplace(spi, std::move(sa));
-    IkeSa& inserted = *find_sa(spi);
+    IkeSa& inserted = *insert_sa(std::move(sa));
     reschedule(inserted);
     compute(inserted, job, [this, local, remote, choice = *choice](IkeSa& s, DhJob& j) {
       finish_init_request(s, j, choice, local, remote);
@@ -989,15 +1107,27 @@ struct Engine::Impl {
     m.payloads.push_back(notify(NotifyType::NON_FIRST_FRAGMENTS_ALSO));
     sm(sa, "I_BLD_AUTH", "EV_SEND_AUTH");
     note(&sa, Facility::Protocol, 2, "Sending auth message");
-    sa.state = IkeState::I_WAIT_AUTH;
+    set_state(sa, IkeState::I_WAIT_AUTH);
     send_request(sa, std::move(m), Task{}, now);
     sm(sa, "I_WAIT_AUTH", "EV_NO_EVENT");
   }
 
-  bool find_ready_sa_to_other(const IkeSa& me) {
-    for (auto& [spi, sa] : sas)
-      if (sa.get() != &me && sa->remote.address == me.remote.address && sa->state == IkeState::READY) return true;
-    return false;
+  // Our SPIs of the established IKE SAs with `me`'s peer other than `me`.
+  std::vector<std::uint64_t> ready_sas_to_other(const IkeSa& me) const {
+    std::vector<std::uint64_t> out;
+    if (const PeerSas* p = peer_sas(me.remote.address))
+      for (const auto* set : {&p->usable, &p->replacing})
+        for (auto spi : *set)
+          if (spi != me.local_spi()) out.push_back(spi);
+    return out;
+  }
+
+  bool find_ready_sa_to_other(const IkeSa& me) const {
+    const PeerSas* p = peer_sas(me.remote.address);
+    if (!p) return false;
+    std::size_t ready = p->usable.size() + p->replacing.size();
+    bool me_ready = p->usable.contains(me.local_spi()) || p->replacing.contains(me.local_spi());
+    return ready > (me_ready ? 1u : 0u);
   }
 
   // Match the peer's proposed selectors against our crypto map entries for this peer and
@@ -1142,7 +1272,7 @@ struct Engine::Impl {
          fmt::format("Installed IPsec SA: ESP spi in/out: 0x{:08x}/0x{:08x}", spi_in, choice.peer_spi));
     acquiring.erase(cr.reqid);
     ChildSa* raw = child.get();
-    sa.children.push_back(std::move(child));
+    add_child(sa, std::move(child));
     return raw;
   }
 
@@ -1216,7 +1346,7 @@ struct Engine::Impl {
     my_auth.data = compute_auth(sa, false, pa->local_psk.view(), sa.id_local);
     r.payloads.push_back(make(PayloadType::AUTH, std::move(my_auth)));
 
-    sa.state = IkeState::READY;
+    set_state(sa, IkeState::READY);
     sa.established = now;
     set_ike_timers(sa, now);
     half_open.erase({sa.half_open_peer, sa.spi_i});
@@ -1335,11 +1465,7 @@ struct Engine::Impl {
 
   void drop_other_sas(IkeSa& me, TimePoint) {
     // RFC 7296 2.4: INITIAL_CONTACT - the peer has no other SAs with us; remove stale ones.
-    std::vector<std::uint64_t> stale;
-    for (auto& [spi, sa] : sas)
-      if (sa.get() != &me && sa->remote.address == me.remote.address && sa->state == IkeState::READY)
-        stale.push_back(spi);
-    for (auto spi : stale)
+    for (auto spi : ready_sas_to_other(me))
       if (IkeSa* sa = find_sa(spi)) destroy(*sa, "INITIAL_CONTACT from the peer");
   }
 
@@ -1386,7 +1512,7 @@ struct Engine::Impl {
       return;
     }
     sa.next_request_mid = 2;
-    sa.state = IkeState::READY;
+    set_state(sa, IkeState::READY);
     sa.established = now;
     set_ike_timers(sa, now);
     sa.init_request.clear();
@@ -1590,7 +1716,7 @@ struct Engine::Impl {
         wire::DeletePayload d;
         d.protocol = ProtocolId::IKE;
         m.payloads.push_back(make(PayloadType::DELETE, std::move(d)));
-        sa.state = IkeState::DELETING;
+        set_state(sa, IkeState::DELETING);
         bool ok = send_request(sa, std::move(m), std::move(t), now);
         return ok;
       }
@@ -1685,12 +1811,10 @@ struct Engine::Impl {
     sa->created = sa->established = sa->last_heard = now;
     set_ike_timers(*sa, now);
     sa->deadline = kNever;
-    old.rekeying = true;
+    set_rekeying(old, true);
     note(sa.get(), Facility::Protocol, 2,
          fmt::format("IKE SA rekeyed: new SPIs {:016X}/{:016X} replace {:016X}/{:016X}", spi_i, spi_r, old.spi_i, old.spi_r));
-    std::uint64_t local = sa->local_spi();
-    sas.emplace(local, std::move(sa));
-    IkeSa* raw = find_sa(local);
+    IkeSa* raw = insert_sa(std::move(sa));
     if (take_children) move_children(old, *raw, now);
     reschedule(*raw);
     return raw;
@@ -1698,7 +1822,10 @@ struct Engine::Impl {
 
   // The CHILD SAs, and the work queued for them, move to the IKE SA that replaces `old`.
   void move_children(IkeSa& old, IkeSa& fresh, TimePoint now) {
-    for (auto& c : old.children) fresh.children.push_back(std::move(c));
+    for (auto& c : old.children) {
+      child_owner[c->spi_in] = fresh.local_spi();
+      fresh.children.push_back(std::move(c));
+    }
     old.children.clear();
     old.replaced = true;
     old.successor = fresh.local_spi();
@@ -1786,7 +1913,7 @@ struct Engine::Impl {
       note(&sa, Facility::Protocol, 1,
            fmt::format("IKE SA rekey failed{}; {}", err ? ": " + notify_name(err->type) : std::string(),
                        retry ? "retrying" : "the SA is deleted at the end of its lifetime"));
-      sa.rekeying = false;
+      set_rekeying(sa, false);
       sa.rekey_at = retry ? now + kRekeyRetry : kNever;
       return;
     }
@@ -2056,7 +2183,7 @@ struct Engine::Impl {
     packet(sa, msg, false, local, remote);
     sa->last_heard = now;
     // NAT-T: follow the peer's address/port after an authenticated message (RFC 7296 2.23).
-    if ((sa->nat_remote || sa->nat_local) && remote != sa->remote) sa->remote = remote;
+    if ((sa->nat_remote || sa->nat_local) && remote != sa->remote) set_remote(*sa, remote);
     // A peer that moved to port 4500 gets its responses (and our later requests) from 4500:
     // RFC 7296 2.11 answers from the address and port a request came in on, 2.23 keeps both
     // sides on 4500 once NAT is detected.
@@ -2202,7 +2329,7 @@ struct Engine::Impl {
       sa.keepalive_at = now + options.nat_keepalive;
     }
     if (!sa.rekeying && sa.rekey_at <= now) {
-      sa.rekeying = true;
+      set_rekeying(sa, true);
       enqueue(sa, Task{TaskKind::RekeyIke, nullptr, 0, std::make_shared<IkeRekey>()}, now);
       if (!find_sa(spi)) return;
     }
@@ -2260,10 +2387,7 @@ struct Engine::Impl {
     if (acl_index >= entry.acl.size()) return fail("no such access-list entry");
     std::uint32_t reqid = reqid_for(entry, acl_index);
     if (reqid == 0) return fail("no reqid left for crypto map " + entry.map);
-    if (acquiring.contains(reqid)) return {};
-    for (auto& [spi, s] : sas)
-      for (auto& c : s->children)
-        if (c->reqid == reqid && c->installed_out) return {};
+    if (acquiring.contains(reqid) || reqid_has_outbound_sa(reqid)) return {};
     const IpAddress& peer = entry.peers.front();
     acquiring.insert(reqid);
     auto cr = make_child_request(entry, acl_index, reqid);
@@ -2357,21 +2481,20 @@ void Engine::on_dataplane_event(const dataplane::Event& ev, TimePoint now) {
     }
     case dataplane::Event::Kind::SoftExpire:
     case dataplane::Event::Kind::HardExpire:
-      for (auto& [spi, sa] : I.sas) {
-        ChildSa* c = ev.direction == dataplane::Direction::Inbound ? sa->child_by_spi_in(ev.spi)
-                                                                    : sa->child_by_spi_out(ev.spi);
-        if (!c) continue;
-        if (ev.kind == dataplane::Event::Kind::SoftExpire) {
-          c->rekey_at = now;
-        } else {
-          c->expire_at = now;
-        }
-        sa->deadline = TimePoint::min();  // force a service pass
-        I.service(*sa, now);
-        if (IkeSa* still = I.find_sa(spi)) I.reschedule(*still);
-        return;
+    {
+      auto [sa, c] = ev.direction == dataplane::Direction::Inbound ? I.find_child(ev.spi) : I.find_child_by_spi_out(ev.spi);
+      if (!c) return;
+      if (ev.kind == dataplane::Event::Kind::SoftExpire) {
+        c->rekey_at = now;
+      } else {
+        c->expire_at = now;
       }
+      std::uint64_t spi = sa->local_spi();
+      sa->deadline = TimePoint::min();  // force a service pass
+      I.service(*sa, now);
+      if (IkeSa* still = I.find_sa(spi)) I.reschedule(*still);
       return;
+    }
   }
 }
 
@@ -2395,9 +2518,7 @@ Result<void> Engine::initiate(const std::string& map, std::uint32_t seq, std::si
 }
 
 std::size_t Engine::clear_ike_sas(std::optional<IpAddress> peer, TimePoint now) {
-  std::vector<std::uint64_t> victims;
-  for (auto& [spi, sa] : impl_->sas)
-    if (!peer || sa->remote.address == *peer) victims.push_back(spi);
+  std::vector<std::uint64_t> victims = impl_->sas_of(peer);
   for (auto spi : victims) {
     IkeSa* sa = impl_->find_sa(spi);
     if (!sa) continue;
@@ -2420,10 +2541,7 @@ std::size_t Engine::clear_ike_sas(std::optional<IpAddress> peer, TimePoint now) 
 
 std::size_t Engine::clear_child_sas(std::optional<IpAddress> peer, TimePoint now) {
   std::size_t n = 0;
-  std::vector<std::uint64_t> spis;
-  for (auto& [spi, sa] : impl_->sas)
-    if (!peer || sa->remote.address == *peer) spis.push_back(spi);
-  for (auto spi : spis) {
+  for (auto spi : impl_->sas_of(peer)) {
     IkeSa* sa = impl_->find_sa(spi);
     if (!sa || sa->state != IkeState::READY) continue;
     std::vector<std::uint32_t> live;
@@ -2444,6 +2562,41 @@ void Engine::shutdown(TimePoint now) {
 }
 
 std::size_t Engine::ike_sa_count() const { return impl_->sas.size(); }
+
+Result<void> Engine::check_indices() const {
+  const auto& I = *impl_;
+  std::size_t indexed = 0;
+  for (const auto& [addr, p] : I.peers) {
+    if (p.empty()) return fail("an empty peer entry for " + addr.to_string());
+    indexed += p.usable.size() + p.replacing.size() + p.initiating.size() + p.other.size();
+  }
+  if (indexed != I.sas.size()) return fail(fmt::format("{} IKE SAs indexed by peer, {} in the table", indexed, I.sas.size()));
+  std::size_t children = 0;
+  for (const auto& [spi, sa] : I.sas) {
+    auto it = I.peers.find(sa->remote.address);
+    if (it == I.peers.end() || !Impl::peer_set(it->second, *sa).contains(spi))
+      return fail(fmt::format("IKE SA {:016X} with {} ({}) is not indexed under its peer and state", spi,
+                              sa->remote.address.to_string(), to_string(sa->state)));
+    for (const auto& c : sa->children) {
+      ++children;
+      auto o = I.child_owner.find(c->spi_in);
+      if (o == I.child_owner.end() || o->second != spi)
+        return fail(fmt::format("CHILD SA 0x{:08x} is not indexed under its IKE SA {:016X}", c->spi_in, spi));
+      auto has = [&](const auto& m, std::uint32_t key) {
+        auto [b, e] = m.equal_range(key);
+        return std::any_of(b, e, [&](const auto& kv) { return kv.second == c->spi_in; });
+      };
+      if (!has(I.child_by_spi_out, c->spi_out))
+        return fail(fmt::format("CHILD SA 0x{:08x} is not indexed by its outbound SPI 0x{:08x}", c->spi_in, c->spi_out));
+      if (!has(I.child_by_reqid, c->reqid))
+        return fail(fmt::format("CHILD SA 0x{:08x} is not indexed by its reqid {}", c->spi_in, c->reqid));
+    }
+  }
+  if (I.child_owner.size() != children || I.child_by_spi_out.size() != children || I.child_by_reqid.size() != children)
+    return fail(fmt::format("{} CHILD SAs, indexed {} by inbound SPI, {} by outbound SPI, {} by reqid", children,
+                            I.child_owner.size(), I.child_by_spi_out.size(), I.child_by_reqid.size()));
+  return {};
+}
 
 std::vector<IkeSaInfo> Engine::snapshot(TimePoint now) const {
   std::vector<IkeSaInfo> out;

@@ -151,6 +151,9 @@ class Engine {
   std::vector<IkeSaInfo> snapshot(TimePoint now) const;
   const Stats& stats() const { return stats_; }
   std::size_t ike_sa_count() const;
+  // Compares the engine's lookup indices (IKE SAs by peer, CHILD SAs by SPI and reqid) with
+  // a walk over every SA; an error names the first difference. For tests: it is O(SAs).
+  Result<void> check_indices() const;
 
  private:
   friend struct IkeSa;

@@ -147,6 +147,19 @@ struct Network {
   std::optional<std::pair<IpAddress, IpAddress>> nat;  // inside, outside
   std::deque<std::pair<std::function<void()>, std::function<void()>>> jobs;
   std::size_t delivered = 0;
+  bool index_failed = false;
+
+  // After every step each engine's lookup indices must agree with its SA table: a stale index
+  // would send a CHILD SA to the wrong IKE SA or start a negotiation that exists already.
+  void check_indices() {
+    if (index_failed) return;
+    for (Node* n : nodes)
+      if (auto r = n->engine->check_indices(); !r) {
+        index_failed = true;
+        ADD_FAILURE() << n->name << ": stale lookup index: " << r.error().message;
+        return;
+      }
+  }
 
   void run_jobs() {
     while (!jobs.empty()) {
@@ -154,6 +167,7 @@ struct Network {
       jobs.pop_front();
       job.first();
       job.second();
+      check_indices();
     }
   }
 
@@ -172,13 +186,17 @@ struct Network {
           ++delivered;
           n->engine->on_datagram(d.to, d.from, d.bytes, now);
           if (duplicate_all) n->engine->on_datagram(d.to, d.from, d.bytes, now);
+          check_indices();
         }
       pump_events();
     }
   }
   void pump_events() {
     for (Node* n : nodes)
-      for (const auto& ev : n->dp.drain_events()) n->engine->on_dataplane_event(ev, now);
+      for (const auto& ev : n->dp.drain_events()) {
+        n->engine->on_dataplane_event(ev, now);
+        check_indices();
+      }
   }
   // Runs until nothing is in flight and no timer is due before `until`.
   void run_for(Duration span) {
@@ -196,6 +214,7 @@ struct Network {
       if (!next || *next > until) break;
       now = std::max(now, *next);
       for (Node* n : nodes) n->engine->on_timer(now);
+      check_indices();
     }
     now = std::max(now, until);
   }
@@ -225,6 +244,14 @@ struct Pair {
   }
   Pair() : Pair(make_policy(kAsa1, "cisco123", "cisco123"), make_policy(kAsa2, "cisco123", "cisco123")) {}
 };
+
+// A fresh engine on `n` that gives every CHILD SA an IKE SA of its own (the load generator's).
+void unshare_ike_sas(Node& n) {
+  ikev2::EngineOptions o;
+  o.share_ike_sa = false;
+  n.engine.reset();
+  n.engine = std::make_unique<ikev2::Engine>(n.policy, n.dp, n.random, n, o);
+}
 
 }  // namespace
 
@@ -483,12 +510,28 @@ TEST(Ikev2Sim, IkeSaIsRekeyedAndKeepsItsChildSas) {
   EXPECT_EQ(a[0].children.size(), 1u);
   EXPECT_EQ(b[0].children.size(), 1u);
   EXPECT_TRUE(p.a.traced("IKE SA rekeyed"));
-  // The rekeyed SA still carries exchanges: a second CHILD SA and a DPD round trip.
+  // The moved CHILD SA is found by its reqid: an Acquire for it (a packet that raced the
+  // install) starts nothing.
+  ASSERT_TRUE(p.a.engine->initiate("outside_map", 1, 0, p.net.now));
+  p.net.run_for(5s);
+  EXPECT_EQ(p.a.engine->ike_sa_count(), 1u);
+  EXPECT_EQ(p.a.children(), 1u);
+  // The rekeyed SA still carries exchanges (it is found by its peer): a second CHILD SA and a
+  // DPD round trip.
   EXPECT_EQ(p.a.dp.send(icmp_packet("192.168.1.12", "192.168.2.99", 1)), dataplane::FakeDataPlane::SendOutcome::Queued);
   p.net.run_for(30s);
+  EXPECT_EQ(p.a.engine->ike_sa_count(), 1u);
   EXPECT_EQ(p.a.children(), 2u);
   EXPECT_EQ(p.b.children(), 2u);
   EXPECT_EQ(p.b.dp.take_delivered().size(), 2u);
+  // `clear` by peer finds the new IKE SA and only it.
+  EXPECT_EQ(p.a.engine->clear_ike_sas(ip("10.0.0.9"), p.net.now), 0u);
+  EXPECT_EQ(p.a.engine->clear_child_sas(ip("10.0.0.2"), p.net.now), 2u);
+  p.net.run_for(5s);
+  EXPECT_EQ(p.a.children(), 0u);
+  EXPECT_EQ(p.b.children(), 0u);
+  EXPECT_EQ(p.a.engine->clear_ike_sas(ip("10.0.0.2"), p.net.now), 1u);
+  EXPECT_EQ(p.a.engine->ike_sa_count(), 0u);
 }
 
 TEST(Ikev2Sim, CookiesAreDemandedWhenHalfOpenSasPileUp) {
@@ -838,10 +881,7 @@ TEST(Ikev2Sim, ACreateChildSaRequestWhileTheIkeSaIsBeingDeletedIsAnsweredTempora
 // the first IKE SA, RFC 7296 2.4), so both stay up on both sides.
 TEST(Ikev2Sim, UnsharedIkeSaGivesEveryChildItsOwnIkeSaWithoutInitialContact) {
   Pair p;
-  ikev2::EngineOptions o;
-  o.share_ike_sa = false;
-  p.a.engine.reset();
-  p.a.engine = std::make_unique<ikev2::Engine>(p.a.policy, p.a.dp, p.a.random, p.a, o);
+  unshare_ike_sas(p.a);
   ASSERT_TRUE(p.a.engine->initiate("outside_map", 1, 0, p.net.now));
   p.net.run_for(5s);
   ASSERT_EQ(p.a.engine->ike_sa_count(), 1u);
@@ -962,4 +1002,27 @@ TEST(Ikev2Sim, ADynamicMapReusesTheReqidsOfClearedChildSas) {
   }
   EXPECT_EQ(reqids.size(), 1u);
   EXPECT_EQ(p.b.dp.sa_count(), 0u);
+}
+
+// Many IKE SAs with one peer (the load generator's mode): only the first carries
+// INITIAL_CONTACT, the responder keeps them all, and a later INITIAL_CONTACT from that peer
+// removes every established one but its own.
+TEST(Ikev2Sim, ManyUnsharedIkeSasWithOnePeerAndInitialContactRemovesThemAll) {
+  Pair p;
+  unshare_ike_sas(p.a);
+  ASSERT_TRUE(p.a.engine->initiate("outside_map", 1, 0, p.net.now));
+  p.net.run_for(5s);
+  ASSERT_TRUE(p.a.engine->initiate("outside_map", 1, 1, p.net.now));
+  p.net.run_for(5s);
+  ASSERT_EQ(p.a.engine->ike_sa_count(), 2u);
+  ASSERT_EQ(p.b.engine->ike_sa_count(), 2u);
+  EXPECT_FALSE(p.b.traced("INITIAL_CONTACT from the peer"));
+  // ASA1 restarts: a fresh engine has no SA with ASA2, so its first IKE_AUTH carries
+  // INITIAL_CONTACT and ASA2 drops the two old IKE SAs.
+  unshare_ike_sas(p.a);
+  ASSERT_TRUE(p.a.engine->initiate("outside_map", 1, 0, p.net.now));
+  p.net.run_for(5s);
+  EXPECT_TRUE(p.b.traced("INITIAL_CONTACT from the peer"));
+  EXPECT_EQ(p.b.engine->ike_sa_count(), 1u);
+  EXPECT_EQ(p.b.children(), 1u);
 }
