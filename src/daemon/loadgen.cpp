@@ -85,9 +85,10 @@ Result<std::vector<std::shared_ptr<const policy::Policy>>> expand_policy(const p
   return out;
 }
 
-// One source address: its own engine (the engine's lookups for a new SA scan the SAs it holds,
-// so N SAs over K engines cost N^2/K, not N^2), socket and null data plane. Each source is an
-// identity of its own, so the first IKE SA of each may carry INITIAL_CONTACT harmlessly.
+// One source address: its own engine, socket and null data plane, as a real peer gateway has.
+// Each source is a peer and an identity of its own to the responder, so the first IKE SA of
+// each carries INITIAL_CONTACT (RFC 7296 2.4) and the others do not. (The engine's lookups
+// are by key, so one engine holding all N SAs costs the same per SA; --source 1 shows it.)
 struct Shard final : ikev2::Host {
   std::shared_ptr<const policy::Policy> policy;
   SystemRandom random;
