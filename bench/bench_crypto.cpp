@@ -3,6 +3,11 @@
 // ESP-sized packets. Run: build/bench_crypto
 #include <benchmark/benchmark.h>
 
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
+
 #include <cstdlib>
 
 #include "crypto/cipher.h"
@@ -33,6 +38,59 @@ BENCHMARK(BM_DhKeygenAndSharedSecret)
     ->Arg(static_cast<int>(DhGroup::ECP_256))
     ->Arg(static_cast<int>(DhGroup::CURVE25519))
     ->Unit(benchmark::kMicrosecond);
+
+// A MODP-2048 key pair the way strongSwan 5.9's openssl plugin makes one (p and g, no private
+// length): OpenSSL 3 recognises the RFC 3526 prime as its group modp_2048.
+EVP_PKEY* modp2048_key() {
+  BIGNUM* p = BN_get_rfc3526_prime_2048(nullptr);
+  BIGNUM* g = BN_new();
+  BN_set_word(g, 2);
+  OSSL_PARAM_BLD* bld = OSSL_PARAM_BLD_new();
+  OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_P, p);
+  OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_G, g);
+  OSSL_PARAM* params = OSSL_PARAM_BLD_to_param(bld);
+  EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_name(nullptr, "DH", nullptr);
+  EVP_PKEY *domain = nullptr, *key = nullptr;
+  if (EVP_PKEY_fromdata_init(ctx) != 1 || EVP_PKEY_fromdata(ctx, &domain, EVP_PKEY_KEY_PARAMETERS, params) != 1)
+    std::abort();
+  EVP_PKEY_CTX* kctx = EVP_PKEY_CTX_new(domain, nullptr);
+  if (EVP_PKEY_keygen_init(kctx) != 1 || EVP_PKEY_keygen(kctx, &key) != 1) std::abort();
+  EVP_PKEY_CTX_free(kctx);
+  EVP_PKEY_free(domain);
+  EVP_PKEY_CTX_free(ctx);
+  OSSL_PARAM_free(params);
+  OSSL_PARAM_BLD_free(bld);
+  BN_free(g);
+  BN_free(p);
+  return key;
+}
+
+// g^ir with MODP-2048 straight from OpenSSL, with (1) or without (0) OpenSSL's full check of the
+// peer's value (y^q mod p = 1), the check EVP_PKEY_derive_set_peer does by default and
+// strongSwan therefore pays; ikegate checks 1 < y < p-1 only (RFC 6989 2.2). The counter
+// private_bits is the length of the private exponent OpenSSL drew.
+void BM_Modp2048Derive(benchmark::State& state) {
+  const int validate = static_cast<int>(state.range(0));
+  EVP_PKEY* mine = modp2048_key();
+  EVP_PKEY* peer = modp2048_key();
+  for (auto _ : state) {
+    EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new(mine, nullptr);
+    unsigned char out[256];
+    std::size_t len = sizeof out;
+    if (EVP_PKEY_derive_init(ctx) != 1 || EVP_PKEY_derive_set_peer_ex(ctx, peer, validate) != 1 ||
+        EVP_PKEY_derive(ctx, out, &len) != 1)
+      std::abort();
+    benchmark::DoNotOptimize(out);
+    EVP_PKEY_CTX_free(ctx);
+  }
+  BIGNUM* priv = nullptr;
+  EVP_PKEY_get_bn_param(mine, OSSL_PKEY_PARAM_PRIV_KEY, &priv);
+  state.counters["private_bits"] = priv ? BN_num_bits(priv) : 0;
+  BN_clear_free(priv);
+  EVP_PKEY_free(peer);
+  EVP_PKEY_free(mine);
+}
+BENCHMARK(BM_Modp2048Derive)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
 
 // SKEYSEED and the seven SK_* keys for AES-CBC-256 / HMAC-SHA2-256-128 / PRF-HMAC-SHA2-256
 // with 32-octet nonces and a MODP-2048 g^ir.

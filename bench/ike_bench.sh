@@ -22,7 +22,8 @@
 #   ROUNDS [3]  N_SMALL [1000]  RUN_TIMEOUT [300] seconds per small run
 #   N_LARGE [10000] for LARGE_SUITES ["31:gcm 14:cbc"], ROUNDS_LARGE [=ROUNDS] rounds
 #   MEM_N ["10000 50000"] (memory: group 31, gcm, one run each; then IDLE_S [5] seconds idle
-#   with every SA up, the responder's CPU over that time in idle_cpu_ms)
+#   with every SA up, the responder's CPU over that time in idle_cpu_ms, the load
+#   generator's in initiator_idle_cpu_ms; its set-up CPU in initiator_cpu_ms_per_sa)
 #   LARGE_TIMEOUT [120] seconds for runs above N_SMALL (then the SAs established in that time
 #   count: strongSwan slows down past a few thousand SAs)  SW_MAX_N [10000] larger N: ikegate only
 #   WINDOW [64] negotiations in flight from the generator
@@ -30,6 +31,9 @@
 #   PERF [0] 1: extra runs under `perf record` (group 14 cbc, 31 gcm), perf-dso.txt per run
 #   PLOT [unset] also copy the PNG there (e.g. bench/ike_bench.png)
 #   IKEGATE_B [unset] another ikegate binary, run as a third responder ("ikegate_b")
+#   SW_SHORT [0] 1: also strongSwan with short MODP exponents ("strongswan_short":
+#              charon.dh_exponent_ansi_x9_42 = no, exponents sized to the group's strength as
+#              OpenSSL does for the RFC 3526 groups), in the MODP runs (group 14) only
 # Results: one line per run in RESULTS/runs.tsv, summary in RESULTS/summary.txt.
 set -u
 IKEGATE=$(readlink -f "${1:?usage: $0 BUILD/ikegate [BUILD/bench_crypto]}")
@@ -139,8 +143,8 @@ EOF
   } >"$f"
 }
 
-sw_cfg() {  # sw_cfg DIR GROUP SUITE
-  local dir=$1 group=$2 suite=$3 g ike esp
+sw_cfg() {  # sw_cfg DIR GROUP SUITE [ANSI_X9_42(yes|no)]
+  local dir=$1 group=$2 suite=$3 x942=${4:-yes} g ike esp
   case $group in 31) g=curve25519 ;; 19) g=ecp256 ;; 14) g=modp2048 ;; esac
   if [ "$suite" = gcm ]; then ike=aes128gcm16-prfsha256-$g; esp=aes128gcm16; else ike=aes256-sha256-$g; esp=aes256-sha256; fi
   mkdir -p "$dir/run"
@@ -149,6 +153,7 @@ charon {
   load_modular = no
   load = random nonce openssl pem pkcs1 x509 pubkey curve25519 aes sha1 sha2 hmac gcm kdf kernel-libipsec kernel-netlink socket-default vici
   install_routes = no
+  dh_exponent_ansi_x9_42 = $x942
   block_threshold = 1000000
   cookie_threshold = 1000000
   init_limit_half_open = 0
@@ -201,7 +206,7 @@ EOF
 start_responder() {  # start_responder IMPL GROUP SUITE DIR -> RESP_PID
   local impl=$1 group=$2 suite=$3 dir=$4 i
   mkdir -p "$dir"
-  if [ "$impl" != strongswan ]; then
+  if [ "${impl#strongswan}" = "$impl" ]; then
     local bin=$IKEGATE
     [ "$impl" = ikegate_b ] && bin=$IKEGATE_B
     asa_cfg "$dir/resp.cfg" 10.9.0.2 "$LG_ADDRS" 10.2.0.0 10.1.0.0 "$group" "$suite"
@@ -214,7 +219,7 @@ start_responder() {  # start_responder IMPL GROUP SUITE DIR -> RESP_PID
       sleep 0.1
     done
   else
-    sw_cfg "$dir" "$group" "$suite"
+    sw_cfg "$dir" "$group" "$suite" "$([ "$impl" = strongswan_short ] && echo no || echo yes)"
     if sw_start "$impl" "$NS_RS" "$dir" && sw_load "$impl"; then
       RESP_PID=${SW_PID[$impl]}
       return 0
@@ -246,7 +251,7 @@ run_one() {
   start_responder "$impl" "$group" "$suite" "$dir" || { stop_responder; return 1; }
   asa_cfg "$dir/lg.cfg" 10.9.0.1 10.9.0.2 10.1.0.0 10.2.0.0 "$group" "$suite"
   sleep 0.3
-  local c0 r0 c1 r1 out=$dir/loadgen.out lgcpu line limit=$RUN_TIMEOUT idle=NA
+  local c0 r0 c1 r1 out=$dir/loadgen.out lgcpu line limit=$RUN_TIMEOUT idle=NA lgidle=NA
   [ "$n" -gt "$N_SMALL" ] && limit=$LARGE_TIMEOUT
   c0=$(cpu_ticks "$RESP_PID")
   r0=$(rss_kb "$RESP_PID")
@@ -282,12 +287,16 @@ run_one() {
     sleep 1  # the responder's last answers are out; let its allocator settle
     c1=$(cpu_ticks "$RESP_PID")
     r1=$(rss_kb "$RESP_PID")
-    # Idle with every SA up: timers that scanned all SAs would show here.
+    # `ip netns exec` execs the load generator: $lg is its PID.
+    local l1
+    l1=$(cpu_ticks "$lg" 2>/dev/null || echo 0)
+    lgcpu=$(awk -v t="$l1" -v hz="$HZ" 'BEGIN { print t / hz }')
+    # Idle with every SA up: timers that scanned all SAs would show here (both sides).
     sleep "$IDLE_S"
     idle=$((($(cpu_ticks "$RESP_PID") - c1) * 1000 / HZ))
+    lgidle=$((($(cpu_ticks "$lg" 2>/dev/null || echo "$l1") - l1) * 1000 / HZ))
     kill "$lg" 2>/dev/null
     wait "$lg" 2>/dev/null
-    lgcpu=NA
   fi
   stop_responder
   line=$(grep established= "$out" | tail -1)
@@ -296,21 +305,22 @@ run_one() {
   elapsed=$(sed -n 's/.*elapsed=\([0-9.]*\).*/\1/p' <<<"$line")
   [ -n "$est" ] || { est=0; elapsed=NA; }
   awk -v impl="$impl" -v g="$group" -v s="$suite" -v n="$n" -v m="$mode" -v r="$round" -v est="$est" \
-    -v el="$elapsed" -v dc="$((c1 - c0))" -v hz="$HZ" -v dr="$((r1 - r0))" -v r1="$r1" -v lg="$lgcpu" -v idle="$idle" 'BEGIN {
+    -v el="$elapsed" -v dc="$((c1 - c0))" -v hz="$HZ" -v dr="$((r1 - r0))" -v r1="$r1" -v lg="$lgcpu" -v idle="$idle" -v lgidle="$lgidle" 'BEGIN {
       cps = est > 0 ? dc / hz / est * 1000 : "NA"; sps = (el != "NA" && el > 0) ? est / el : "NA"
       rps = est > 0 ? dr * 1024 / est : "NA"; lps = (lg != "NA" && est > 0) ? lg / est * 1000 : "NA"
-      printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", impl, g, s, n, m, r, est, el, cps, sps, rps, r1, lps, idle }' \
+      printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", impl, g, s, n, m, r, est, el, cps, sps, rps, r1, lps, idle, lgidle }' \
     >>"$RESULTS/runs.tsv"
   log "$(tail -1 "$RESULTS/runs.tsv")"
 }
 
-printf "impl\tgroup\tsuite\tn\tmode\tround\testablished\telapsed_s\tresp_cpu_ms_per_sa\tsa_per_s\trss_bytes_per_sa\trss_kb_after\tinitiator_cpu_ms_per_sa\tidle_cpu_ms\n" \
+printf "impl\tgroup\tsuite\tn\tmode\tround\testablished\telapsed_s\tresp_cpu_ms_per_sa\tsa_per_s\trss_bytes_per_sa\trss_kb_after\tinitiator_cpu_ms_per_sa\tidle_cpu_ms\tinitiator_idle_cpu_ms\n" \
   >"$RESULTS/runs.tsv"
 log "results in $RESULTS; ikegate $($IKEGATE --help >/dev/null 2>&1; echo "$IKEGATE"), $("$CHARON" --version 2>&1 | head -1)"
 uptime >"$RESULTS/uptime-start.txt"
 
 IMPLS="ikegate strongswan"
-[ -n "$IKEGATE_B" ] && IMPLS="ikegate strongswan ikegate_b"
+[ -n "$IKEGATE_B" ] && IMPLS+=" ikegate_b"
+[ "${SW_SHORT:-0}" = 1 ] && IMPLS+=" strongswan_short"
 pair() {  # pair ROUND ARGS...: every responder once, the order rotating with the round
   local round=$1 impls i
   shift
@@ -320,7 +330,9 @@ pair() {  # pair ROUND ARGS...: every responder once, the order rotating with th
     impl=${impls[$(((i + round - 1) % ${#impls[@]}))]}
     # The before/after binary only in the small runs; strongSwan only up to SW_MAX_N.
     [ "$impl" = ikegate_b ] && [ "$n" != "$N_SMALL" ] && continue
-    [ "$impl" = strongswan ] && [ "$n" -gt "$SW_MAX_N" ] && continue
+    [ "${impl#strongswan}" != "$impl" ] && [ "$n" -gt "$SW_MAX_N" ] && continue
+    # The exponent length only matters for the MODP groups.
+    [ "$impl" = strongswan_short ] && [ "$1" != 14 ] && continue
     run_one "$impl" "$@" "$round"
   done
 }
@@ -369,13 +381,17 @@ def med(rs, k):
 print("group suite n mode | ikegate: est cpu_ms/SA SA/s rss_B/SA init_cpu_ms/SA | strongSwan: est cpu_ms/SA SA/s rss_B/SA | ratio cpu rss")
 for key in sorted({k[:4] for k in cells}, key=lambda k: (k[3], int(k[2]), k[0], k[1])):
     a, b, c = cells.get(key + ("ikegate",), []), cells.get(key + ("strongswan",), []), cells.get(key + ("ikegate_b",), [])
+    d = cells.get(key + ("strongswan_short",), [])
     ea, eb = med(a, "established"), med(b, "established")
     ca, cb = med(a, "resp_cpu_ms_per_sa"), med(b, "resp_cpu_ms_per_sa")
     ma, mb = med(a, "rss_bytes_per_sa"), med(b, "rss_bytes_per_sa")
     print(f"{key[0]} {key[1]} {key[2]} {key[3]} | {ea:.0f} {ca:.3f} {med(a,'sa_per_s'):.0f} {ma:.0f} {med(a,'initiator_cpu_ms_per_sa'):.3f}"
           f" | {eb:.0f} {cb:.3f} {med(b,'sa_per_s'):.0f} {mb:.0f} | {ca/cb if cb else float('nan'):.2f} {ma/mb if mb else float('nan'):.2f}"
           f"  (runs {len(a)}/{len(b)})" + (f" | ikegate_b cpu_ms/SA {med(c,'resp_cpu_ms_per_sa'):.3f} rss_B/SA {med(c,'rss_bytes_per_sa'):.0f}" if c else "")
-          + (f" | idle {IDLE} s cpu ms: ikegate {med(a,'idle_cpu_ms'):.0f} strongSwan {med(b,'idle_cpu_ms'):.0f}" if key[3] == "mem" else ""))
+          + (f" | strongSwan short exponents: est {med(d,'established'):.0f} cpu_ms/SA {med(d,'resp_cpu_ms_per_sa'):.3f}"
+             f" SA/s {med(d,'sa_per_s'):.0f} ratio cpu {ca/med(d,'resp_cpu_ms_per_sa'):.2f} (runs {len(d)})" if d else "")
+          + (f" | idle {IDLE} s cpu ms: ikegate {med(a,'idle_cpu_ms'):.0f} strongSwan {med(b,'idle_cpu_ms'):.0f}"
+             f" load generator {med(a,'initiator_idle_cpu_ms'):.0f}" if key[3] == "mem" else ""))
 EOF
 cat "$RESULTS/summary.txt"
 
