@@ -1410,9 +1410,14 @@ struct Engine::Impl {
     if (!cipher->decrypt(iv, body, o.plain)) return std::nullopt;
     auto m = is::decode_plaintext(h, o.plain);
     if (!m) {
-      // A wrong key decrypts to garbage; RFC 2408 5.1 has nothing to answer with, so drop.
+      // A wrong key decrypts to garbage; RFC 2408 5.1 has nothing to answer with, so drop. In
+      // phase 1 the keys come from the pre-shared key: say so, as the ASA does.
       ++stats.decrypt_failures;
-      note(&sa, 1, fmt::format("decrypted message is malformed ({} at {}): keys differ?", m.error().what, m.error().offset));
+      if (sa.state != P1State::COMPLETE)
+        note(&sa, 1, fmt::format("had problems decrypting packet, probably due to mismatched pre-shared key "
+                                 "(decrypted message is malformed: {} at {})", m.error().what, m.error().offset));
+      else
+        note(&sa, 1, fmt::format("decrypted message is malformed ({} at {}): keys differ?", m.error().what, m.error().offset));
       return std::nullopt;
     }
     o.message = std::move(*m);
@@ -1709,6 +1714,9 @@ struct Engine::Impl {
     q.state = Quick::St::R_QM2;
     std::uint32_t mid = q.mid;
     Quick& stored = sa.quick[mid] = std::move(q);
+    // Until QM3 the outbound SA is not in: a packet for this traffic that arrives meanwhile (the
+    // answer to the initiator's first one) must wait for it, not start a second Quick Mode.
+    acquiring.insert(stored.req.reqid);
     state_change(sa, "IKE_QM_SPI_STARVE", "IKE_QM_R_QM2", mid);
     send_quick(sa, stored, out, true, now);
   }
@@ -1793,16 +1801,17 @@ struct Engine::Impl {
     }
     q.iv = std::move(next_iv);
     q.last_rx = Bytes(datagram.begin(), datagram.end());
-    // Commit bit (RFC 2408 4.6.3): tolerated; the SAs are used at once.
-    auto child = make_child(sa, q, g_qm ? &*g_qm : nullptr, true, now);
     q.state = Quick::St::DONE;
     q.linger_until = now + kQuickLinger;
+    // QM3 goes out before the SAs go in: installing the outbound SA releases the packets queued
+    // for it, and the responder uses its own outbound SA only once it has QM3.
     is::Message out;
     out.header = header(sa, is::ExchangeType::QUICK, q.mid);
     out.encrypted = true;
     out.payloads.push_back(is::make(is::HashPayload{crypto::ikev1::quick_hash3(sa.suite.prf, sa.keys->skeyid_a, q.mid, q.ni, q.nr)}));
     send_quick(sa, q, out, false, now);
-    (void)child;
+    // Commit bit (RFC 2408 4.6.3): tolerated; the SAs are used at once.
+    (void)make_child(sa, q, g_qm ? &*g_qm : nullptr, true, now);
     return true;
   }
 
@@ -2174,7 +2183,11 @@ struct Engine::Impl {
         if (sa.out && (sa.initiator || sa.state == P1State::R_AM2)) retransmit(sa, *sa.out, now, give_up);
         if (give_up || now - sa.created >= options.half_open_timeout) {
           ++stats.negotiation_timeouts;
-          note(&sa, 1, "PHASE 1 FAILED: no answer from the peer");
+          // Main Mode 5 is the first message under the keys from the pre-shared key: a peer with
+          // another key cannot decrypt it and stays silent.
+          note(&sa, 1, sa.initiator && sa.state == P1State::I_MM5
+                           ? "PHASE 1 FAILED: no answer from the peer to Main Mode 5 (pre-shared key mismatch?)"
+                           : "PHASE 1 FAILED: no answer from the peer");
           dead.push_back(ci);
         }
         continue;
@@ -2338,6 +2351,10 @@ void Engine::on_dataplane_event(const dataplane::Event& event, TimePoint now) {
   if (event.kind == K::Acquire) {
     auto it = impl_->reqids.find(event.reqid);
     if (it == impl_->reqids.end()) return;
+    // An acquire raised while a Quick Mode was finishing (the answer to the peer's first packet,
+    // before QM3) arrives after it: the SA it asks for is in now.
+    for (const auto& [id, c] : impl_->children)
+      if (c.req.reqid == event.reqid && c.out_installed) return;
     const auto* e = impl_->policy->find_entry(it->second.map, it->second.seq);
     if (e) (void)impl_->initiate(*e, it->second.acl_index, now);
     return;
