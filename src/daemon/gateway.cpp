@@ -92,8 +92,10 @@ Result<Loaded> load(const GatewayOptions& o) {
   }
   auto pol = policy::from_model(parsed.model, learned);
   if (!pol) return fail(fmt::format("{}: {}", o.config_path, pol.error().message));
-  if (o.ike_lifetime)
+  if (o.ike_lifetime) {
     for (auto& p : pol->ike_proposals) p.lifetime = *o.ike_lifetime;
+    for (auto& p : pol->isakmp_proposals) p.lifetime = *o.ike_lifetime;  // IKEv1 phase 1 too
+  }
   if (o.ipsec_lifetime)
     for (auto& e : pol->map_entries) e.lifetime = *o.ipsec_lifetime;
   Loaded l;
