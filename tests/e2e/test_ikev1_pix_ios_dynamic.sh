@@ -110,8 +110,8 @@ check "IOS log: the IOS responder went IKE_R_MM4 -> IKE_R_MM5" \
 # The seed: the IOS router's IPsec lifetime (3600 s) is shorter than the PIX's (28800 s).
 check "IOS log: Responder forcing change of IPSec rekeying duration from 28800 to 3600 seconds" \
   grep -q "Responder forcing change of IPSec rekeying duration from 28800 to 3600 seconds" "$RUN_DIR/ios.log"
-check "PIX log: the responder set the IPsec lifetime to 3600 s" \
-  grep -q "Responder set the IPSec lifetime to 3600 seconds" "$RUN_DIR/pix.log"
+check "PIX log (the seed's line): Responder forcing change of IPSec rekeying duration from 28800 to 3600 seconds" \
+  grep -q "Group = 192.168.1.2, IP = 192.168.1.2, Responder forcing change of IPSec rekeying duration from 28800 to 3600 seconds" "$RUN_DIR/pix.log"
 check "ping 10.1.1.10 -> 10.2.1.10 (5)" test "$(received "$NS_H1" 10.1.1.10 10.2.1.10 5)" = 5
 check "ping 10.2.1.10 -> 10.1.1.10 (5, now the tunnel is up)" test "$(received "$NS_H2" 10.2.1.10 10.1.1.10 5)" = 5
 
