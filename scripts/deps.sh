@@ -9,7 +9,7 @@ packages=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   clang-16 libclang-rt-16-dev
   iproute2 iputils-ping nftables procps psmisc tshark python3 python3-cryptography
-  strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-standard-plugins libstrongswan-extra-plugins
+  strongswan-charon strongswan-swanctl strongswan-starter libcharon-extra-plugins libstrongswan-standard-plugins libstrongswan-extra-plugins
   qemu-system-x86 xz-utils zstd
 )
 if [ "${IKEGATE_DEPS_EXTRA:-}" != "" ]; then

@@ -4,7 +4,13 @@
 # real strongSwan (Debian's charon, swanctl, kernel-libipsec) in network namespaces. The daemon
 # hands IKE datagrams with ISAKMP version 1.0 to the IKEv1 engine; hosts behind each gateway
 # ping each other through the tunnel (userspace ESP data plane, UDP-encapsulated: strongSwan's
-# kernel-libipsec always claims a NAT).
+# kernel-libipsec always claims a NAT). strongSwan runs as the seed has it: ipsec starter with the
+# document's /etc/ipsec.conf and /etc/ipsec.secrets (tests/interop/configs/ipsec-ikev1.{conf,secrets},
+# conn ciscoios, esp=aes128-sha1, auto=add), read by the stroke plugin, with one line changed: the
+# document's `ike=aes128-md5-modp1536` matches no policy of its own IOS configuration (policy 10 is
+# AES-128, SHA, group 5; IOS's default policies apply only without configured ones), and its
+# `show crypto isakmp sa detail` shows aes/sha/psk/5: the test offers aes128-sha1-modp1536, as the
+# document's IKEv2 half does.
 #   a. strongSwan initiates Main Mode + Quick Mode; pings both ways; show crypto isakmp sa (QM_IDLE),
 #      show crypto ipsec sa (the pings' counters), show crypto session detail
 #   b. ikegate initiates on traffic from the host behind it; pings both ways; clear crypto
@@ -14,6 +20,8 @@
 # KEEP_RUN_DIR=1 keeps the logs of a run.
 set -u
 PRELUDE_NEEDS=strongswan source "$(dirname "$0")/lib/prelude.sh"
+[ -x "$(dirname "$SW_CHARON")/starter" ] && [ -n "$(find /usr/lib/ipsec/plugins -name 'libstrongswan-stroke.so' 2>/dev/null)" ] ||
+  { echo "SKIP: strongSwan's ipsec starter and stroke plugin are not installed (scripts/deps.sh installs strongswan-starter)"; exit 77; }
 trap topo_down EXIT INT TERM
 IOS_CFG=tests/data/configs/ios-strongswan-ikev1.cfg
 CASE=""
@@ -24,10 +32,14 @@ start_pair() {  # NAME
   CASE=$1
   SW=$RUN_DIR/sw-$1
   mkdir -p "$SW"
-  sw_write_strongswan_conf "$SW" "ike 2, cfg 2, chd 2, knl 1, net 1, enc 1, esp 1"
-  sw_conf "$SW" && sed -i 's/version = 2/version = 1/' "$SW/swanctl.conf" &&
-    gw_start "r1-$1" "$NS_R1" "$IOS_CFG" --debug-protocol 5 && sw_start sw "$NS_SW" "$SW" && sw_load sw
+  SW_PLUGINS="$SW_PLUGINS stroke" sw_write_strongswan_conf "$SW" "ike 2, cfg 2, chd 2, knl 1, net 1, enc 1, esp 1"
+  sed 's/^\( *ike=\)aes128-md5-modp1536/\1aes128-sha1-modp1536/' tests/interop/configs/ipsec-ikev1.conf >"$SW/ipsec.conf"
+  install -m 600 tests/interop/configs/ipsec-ikev1.secrets "$SW/ipsec.secrets"
+  gw_start "r1-$1" "$NS_R1" "$IOS_CFG" --debug-protocol 5 && sw_start_starter sw "$NS_SW" "$SW" && sw_conn_loaded
 }
+# The stroke plugin has loaded conn ciscoios from the seed's ipsec.conf (bounded wait: starter
+# hands it over after charon is up).
+sw_conn_loaded() { wait_for 10 eval 'sw sw --list-conns 2>/dev/null | grep -q "^ciscoios: IKEv1"'; }
 sw_established() { sw_list_sas sw | grep -q "ESTABLISHED, IKEv1" && sw_list_sas sw | grep -q "INSTALLED"; }
 pings() {  # NS SRC DST COUNT: replies received
   ping_h "$@"
@@ -36,6 +48,8 @@ pings() {  # NS SRC DST COUNT: replies received
 topo_up || { echo "FAIL: topology"; exit 1; }
 
 start_pair a-sw-initiates || check "both gateways start" false
+check "charon loaded the seed's ipsec.secrets (the key for 172.16.10.2 172.16.10.1)" \
+  grep -q "loaded IKE secret for 172.16.10.2 172.16.10.1" "$SW/charon.log"
 check "swanctl --initiate succeeds" sw_initiate sw ciscoios
 check "strongSwan: IKEv1 SA ESTABLISHED, CHILD SA INSTALLED" sw_established
 check "ikegate: PHASE 1 and PHASE 2 COMPLETED" bash -c "grep -q 'PHASE 1 COMPLETED' '$RUN_DIR/r1-$CASE.log' && grep -q 'PHASE 2 COMPLETED' '$RUN_DIR/r1-$CASE.log'"

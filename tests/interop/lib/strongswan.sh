@@ -10,6 +10,9 @@
 #
 #   sw_write_strongswan_conf DIR [LOGLEVELS]   e.g. "ike 4, enc 4"; default "ike 2, cfg 2, ..."
 #   sw_start NAME NETNS DIR    start charon, wait (bounded) until vici answers
+#   sw_start_starter NAME NETNS DIR   the same through ipsec starter with DIR/ipsec.conf and
+#                              DIR/ipsec.secrets (bind-mounted over /etc's for it only; the
+#                              stroke plugin loads them) instead of swanctl.conf
 #   sw NAME SWANCTL-ARGS...    swanctl against that instance (command first, then --uri)
 #   sw_load NAME               swanctl --load-all --file DIR/swanctl.conf
 #   sw_initiate NAME CHILD     swanctl --initiate --child CHILD (bounded)
@@ -89,7 +92,25 @@ sw_start() {
   ip netns exec "$ns" bash -c 'mount --bind "$1" /run && exec env STRONGSWAN_CONF="$2" "$3"' \
     _ "$dir/run" "$dir/strongswan.conf" "$SW_CHARON" >>"$dir/charon.stderr" 2>&1 &
   SW_PID[$name]=$!
-  local i
+  sw_wait_vici "$name"
+}
+
+sw_start_starter() {
+  local name=$1 ns=$2 dir=$3
+  SW_DIR[$name]=$dir
+  mkdir -p "$dir/run"
+  # starter and the charon it runs read /etc/ipsec.conf and /etc/ipsec.secrets (compiled-in
+  # paths): this instance's files are mounted over them in its private mount namespace.
+  ip netns exec "$ns" bash -c 'mount --bind "$1/run" /run && mount --bind "$1/ipsec.conf" /etc/ipsec.conf &&
+    mount --bind "$1/ipsec.secrets" /etc/ipsec.secrets && exec env STRONGSWAN_CONF="$1/strongswan.conf" "$2" --nofork' \
+    _ "$dir" "$(dirname "$SW_CHARON")/starter" >>"$dir/charon.stderr" 2>&1 &
+  SW_PID[$name]=$!
+  sw_wait_vici "$name"
+}
+
+# sw_wait_vici NAME: bounded wait until the instance's vici socket answers.
+sw_wait_vici() {
+  local name=$1 dir=${SW_DIR[$1]} i
   for i in $(seq 100); do
     if [ -S "$dir/run/charon.vici" ] && sw "$name" --stats >/dev/null 2>&1; then return 0; fi
     kill -0 "${SW_PID[$name]}" 2>/dev/null || break
