@@ -2058,7 +2058,12 @@ struct Engine::Impl {
     if (h.exchange == is::ExchangeType::MAIN && sa->last_rx.size() == data.size() &&
         std::equal(data.begin(), data.end(), sa->last_rx.begin())) {
       ++stats.duplicates;
-      if (sa->out && !sa->initiator) host.send(sa->out->local, sa->out->remote, sa->out->datagram);
+      if (sa->out && !sa->initiator) {
+        host.send(sa->out->local, sa->out->remote, sa->out->datagram);
+        // The RESPONDER-LIFETIME that followed a lost MM6 reached an initiator that could not
+        // read it yet: it goes again behind the repeated MM6.
+        if (sa->state == P1State::COMPLETE && sa->forced_from) send_responder_lifetime(*sa);
+      }
       return;
     }
     if (h.exchange == is::ExchangeType::MAIN) return on_main(*sa, *m, local, remote, data, now);

@@ -313,6 +313,27 @@ TEST_F(Pair, LongerPhase1LifetimeIsAcceptedWithTheResponderLifetimeAndHonoured) 
   EXPECT_GE(delivered_to_b(), 1u);
 }
 
+TEST_F(Pair, Phase1ResponderLifetimeSurvivesALostMainMode6) {
+  a_cfg.isakmp[0].lifetime = 86400s;
+  b_cfg.isakmp[0].lifetime = 3600s;
+  build();
+  bool dropped = false;
+  link.lose = [&](const Packet& p) {
+    auto h = wire::isakmp::peek_header(p.bytes);
+    if (!dropped && p.from.address == ip("192.168.1.2") && h && h->exchange == wire::isakmp::ExchangeType::MAIN &&
+        (h->flags & 1)) {
+      dropped = true;  // MM6, the responder's only encrypted Main Mode message
+      return true;
+    }
+    return false;
+  };
+  ping(1);
+  link.run(30s);
+  ASSERT_TRUE(dropped);
+  ASSERT_EQ(a->established(), 1u) << "the initiator repeated MM5 and got MM6 again";
+  EXPECT_EQ(a->snap().isakmp[0].lifetime, 3600s) << "and the RESPONDER-LIFETIME behind it";
+}
+
 TEST_F(Pair, EqualPhase1LifetimesSendNoResponderLifetime) {
   build();
   ping(1);
