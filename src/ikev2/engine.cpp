@@ -2184,10 +2184,14 @@ struct Engine::Impl {
     sa->last_heard = now;
     // NAT-T: follow the peer's address/port after an authenticated message (RFC 7296 2.23).
     if ((sa->nat_remote || sa->nat_local) && remote != sa->remote) set_remote(*sa, remote);
-    // A peer that moved to port 4500 gets its responses (and our later requests) from 4500:
-    // RFC 7296 2.11 answers from the address and port a request came in on, 2.23 keeps both
-    // sides on 4500 once NAT is detected.
-    if (local.port == kNattPort) sa->use_natt_port = true;
+    // A peer that moved to port 4500 gets its responses (and our later requests) from 4500 and
+    // to the port it sent from: RFC 7296 2.11 answers from and to the addresses and ports of
+    // the request, and 2.23 lets a peer move to 4500 with no NAT at all (strongSwan does), when
+    // nothing above followed it.
+    if (local.port == kNattPort) {
+      sa->use_natt_port = true;
+      if (remote.address == sa->remote.address && remote.port != sa->remote.port) set_remote(*sa, remote);
+    }
 
     if (!response) {
       sa->expected_peer_mid = h.message_id + 1;
