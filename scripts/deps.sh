@@ -11,6 +11,9 @@ packages=(
   iproute2 iputils-ping nftables procps psmisc tshark python3 python3-cryptography
   strongswan-charon strongswan-swanctl strongswan-starter libcharon-extra-plugins libstrongswan-standard-plugins libstrongswan-extra-plugins
   qemu-system-x86 xz-utils zstd
+  # Libreswan's runtime libraries and NSS's certutil: the package itself conflicts with
+  # strongSwan's and is unpacked by scripts/vm/libreswan.sh instead.
+  libnss3 libnss3-tools libnspr4 libldns3 libunbound8 libcurl3-nss libevent-core-2.1-7 libevent-pthreads-2.1-7 libcap-ng0 libaudit1 libpam0g libldap-2.5-0
 )
 if [ "${IKEGATE_DEPS_EXTRA:-}" != "" ]; then
   read -r -a extra <<<"$IKEGATE_DEPS_EXTRA"

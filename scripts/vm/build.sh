@@ -6,6 +6,9 @@
 #
 #   scripts/vm/build.sh [OUTDIR]      (default: $IKEGATE_VM_DIR or build-vm/ at the top)
 #
+# OUTDIR/libreswan gets Debian's Libreswan unpacked (scripts/vm/libreswan.sh), a peer for the
+# interoperability tests in the guest.
+#
 # Prints OUTDIR. The result is cached: a second run with the same kernel package and the same
 # scripts does nothing. Nothing here is committed; it is rebuilt from the packages.
 # Exit status 77: the packages cannot be downloaded (no apt lists, no network).
@@ -31,6 +34,10 @@ if [ -z "$pkg" ]; then
   log "apt does not know linux-image-amd64 (run apt-get update)"
   exit 77
 fi
+# The peers the interoperability tests run in the guest next to ikegate (it sees this directory
+# through the shared file system): Libreswan, which cannot be installed next to strongSwan.
+"$here/libreswan.sh" "$out/libreswan" || exit $?
+
 stamp="$pkg $(cat "$here/build.sh" "$here/init" | sha256sum | cut -c1-16)"
 if [ -f "$out/vmlinux" ] && [ -f "$out/initramfs.cpio.gz" ] && [ "$(cat "$out/stamp" 2>/dev/null)" = "$stamp" ]; then
   echo "$out"

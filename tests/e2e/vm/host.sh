@@ -5,6 +5,7 @@
 #                     $VM_RESULTS/ikegate-xfrm, a wrapper that forces `run --dataplane xfrm`)
 #                     in $VM_RESULTS/env; prints the guest's output; returns its status
 #                     (77: qemu cannot run here)
+#   vm_check SCRIPT TIMEOUT WHAT   vm_guest, then check "WHAT" passed; exits 77 when qemu cannot run
 #   vm_cleanup        removes the results directory (call it from the EXIT trap)
 
 VM_RESULTS=$(mktemp -d)
@@ -29,7 +30,8 @@ if [ "\${1:-}" = run ]; then shift; exec "$IKEGATE" run --dataplane xfrm "\$@"; 
 exec "$IKEGATE" "\$@"
 WRAP
   chmod 755 "$VM_RESULTS/ikegate-xfrm"
-  echo "IKEGATE=$IKEGATE" >"$VM_RESULTS/env"
+  # The guest scripts read it: the binary under test, and the peers the VM directory holds.
+  printf 'IKEGATE=%s\nLS_ROOT=%s\n' "$IKEGATE" "$VM_DIR/libreswan" >"$VM_RESULTS/env"
 }
 
 vm_guest() {
@@ -40,6 +42,13 @@ vm_guest() {
   sed 's/^/  | /' "$VM_RESULTS/guest.log" 2>/dev/null
   [ "$status" = 0 ] || [ "$status" = 77 ] || tail -n 20 "$VM_RESULTS/console.log" 2>/dev/null
   return "$status"
+}
+
+vm_check() {
+  local status=0
+  vm_guest "$1" "$2" || status=$?
+  [ "$status" = 77 ] && { echo "SKIP: qemu cannot run here"; exit 77; }
+  check "$3 (guest status $status)" test "$status" = 0
 }
 
 vm_cleanup() { rm -rf "$VM_RESULTS"; }

@@ -58,7 +58,8 @@ ping_h() {
 topo_down() {
   local name
   for name in "${!GW_PID[@]}"; do gw_stop "$name"; done
-  sw_stop_all
+  # (strongswan.sh is not sourced when another peer stands in for strongSwan.)
+  declare -F sw_stop_all >/dev/null && sw_stop_all
   local n
   for n in $NS_H1 $NS_R1 $NS_SW $NS_H2; do ip netns del "$n" 2>/dev/null; done
   keep_logs
