@@ -15,8 +15,11 @@
 #     plane (kernel-libipsec) in the same two gateway namespaces, and for plain routing without
 #     IPsec; ROUNDS alternating rounds (the order rotates every round), medians reported.
 #
-# Usage (as root):  bench/tunnel_bench.sh [path/to/ikegate]      (default build/ikegate)
+# Usage (as root):  bench/tunnel_bench.sh [path/to/ikegate [path/to/ikegate-before]]
+#                   (default build/ikegate; a second binary joins the throughput alternation as
+#                   "before", for before/after figures measured in the same run)
 # Environment:      ROUNDS=3 DURATION=10 TUNNELS=100 RESULTS=DIR (kept; default a new temp dir)
+#                   LATENCY=0  throughput only (skips the trigger-latency series)
 #                   PERF=1  also records `perf record -g` of the initiator's ikegate during one
 #                           extra AES-GCM -P 1 run (perf.data and a report in RESULTS)
 # Builds nothing; installs iperf3 and strongSwan with scripts/deps.sh when missing.
@@ -26,6 +29,13 @@ cd "$(dirname "$0")/.."
 IKEGATE_ARG=${1:-build/ikegate}
 [ -x "$IKEGATE_ARG" ] || { echo "tunnel_bench: no ikegate binary at $IKEGATE_ARG" >&2; exit 1; }
 IKEGATE=$(cd "$(dirname "$IKEGATE_ARG")" && pwd)/$(basename "$IKEGATE_ARG")
+IKEGATE_AFTER=$IKEGATE
+IKEGATE_BEFORE=""
+if [ -n "${2:-}" ]; then
+  [ -x "$2" ] || { echo "tunnel_bench: no ikegate binary at $2" >&2; exit 1; }
+  IKEGATE_BEFORE=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
+fi
+LATENCY=${LATENCY:-1}
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-10}
 TUNNELS=${TUNNELS:-100}
@@ -174,6 +184,7 @@ IPERF_PID=$!
 
 # ---- 1. Trigger latency ----
 
+if [ "$LATENCY" = 1 ]; then
 log "trigger latency: $TUNNELS x (clear crypto ikev2 sa; ping -c 1)"
 gw_start asa1 "$NS_ASA1" "$SEED/asa1.cfg" || exit 1
 gw_start asa2 "$NS_ASA2" "$SEED/asa2.cfg" || exit 1
@@ -197,6 +208,7 @@ done
 gw asa1 show crypto ikev2 sa >"$RESULTS/latency-child-ikev2-sa.txt" 2>&1
 gw_stop asa1
 gw_stop asa2
+fi
 
 # ---- 2. Throughput ----
 
@@ -232,17 +244,23 @@ run_plain() {  # run_plain CIPHER ROUND: plain routing between the gateways, no 
   ip -n "$NS_ASA2" route del 192.168.1.0/24 via 10.0.0.1
 }
 
-run_ikegate() {  # run_ikegate CIPHER ROUND
-  local p
+run_ikegate() {  # run_ikegate CIPHER ROUND [LABEL]
+  local p impl=${3:-ikegate}
   if gw_start asa1 "$NS_ASA1" "$CFG/asa1-$1.cfg" && gw_start asa2 "$NS_ASA2" "$CFG/asa2-$1.cfg" &&
     [ "$(ping1 192.168.1.1 192.168.2.99)" != lost ]; then
-    for p in 1 4; do iperf_run ikegate "$1" "$p" "$2" "${GW_PID[asa1]}" "${GW_PID[asa2]}"; done
-    gw asa1 show crypto ipsec sa >"$RESULTS/ikegate-$1-r$2-ipsec-sa.txt" 2>&1
+    for p in 1 4; do iperf_run "$impl" "$1" "$p" "$2" "${GW_PID[asa1]}" "${GW_PID[asa2]}"; done
+    gw asa1 show crypto ipsec sa >"$RESULTS/$impl-$1-r$2-ipsec-sa.txt" 2>&1
   else
-    log "  ikegate $1: no tunnel"
+    log "  $impl $1: no tunnel"
   fi
   gw_stop asa1
   gw_stop asa2
+}
+
+run_before() {  # run_before CIPHER ROUND: the same with the "before" binary
+  IKEGATE=$IKEGATE_BEFORE
+  run_ikegate "$1" "$2" ikegate-before
+  IKEGATE=$IKEGATE_AFTER
 }
 
 run_strongswan() {  # run_strongswan CIPHER ROUND
@@ -263,10 +281,11 @@ run_strongswan() {  # run_strongswan CIPHER ROUND
 
 : >"$RESULTS/throughput.tsv"
 impls=(ikegate strongswan plain)
+[ -n "$IKEGATE_BEFORE" ] && impls+=(before)
 for round in $(seq "$ROUNDS"); do
   for cipher in gcm cbc; do
-    for k in 0 1 2; do
-      impl=${impls[$(((k + round - 1) % 3))]}
+    for k in $(seq 0 $((${#impls[@]} - 1))); do
+      impl=${impls[$(((k + round - 1) % ${#impls[@]}))]}
       log "round $round, $cipher: $impl"
       "run_$impl" "$cipher" "$round"
     done
@@ -315,14 +334,16 @@ mbit() { awk -v b="$1" 'BEGIN { if (b == "") print "-"; else printf "%.0f", b / 
   echo "kernel $(uname -r); repository at $(git rev-parse --short HEAD 2>/dev/null); $(sw_version);"
   echo "iperf3 -t $DURATION -O 1, $ROUNDS rounds, medians; load average at start $LOAD0, at end $(cut -d' ' -f1-3 /proc/loadavg)."
   echo
-  echo "| trigger latency (ping rtt of the triggering packet) | p50 ms | p99 ms | max ms | delivered |"
-  echo "|---|---:|---:|---:|---:|"
-  lat_line "$RESULTS/latency-full.txt" "new IKE SA + CHILD SA (clear, then ping)"
-  lat_line "$RESULTS/latency-child.txt" "new CHILD SA by CREATE_CHILD_SA (1st: IKE SA too)"
-  echo
+  if [ "$LATENCY" = 1 ]; then
+    echo "| trigger latency (ping rtt of the triggering packet) | p50 ms | p99 ms | max ms | delivered |"
+    echo "|---|---:|---:|---:|---:|"
+    lat_line "$RESULTS/latency-full.txt" "new IKE SA + CHILD SA (clear, then ping)"
+    lat_line "$RESULTS/latency-child.txt" "new CHILD SA by CREATE_CHILD_SA (1st: IKE SA too)"
+    echo
+  fi
   echo "| data plane | streams | AES-GCM-128 Mbit/s | CPU % | CPU s/Gbit | AES-CBC-256/SHA1 Mbit/s | CPU % | CPU s/Gbit |"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|"
-  for impl in none ikegate strongswan; do
+  for impl in none ikegate strongswan $([ -n "$IKEGATE_BEFORE" ] && echo ikegate-before); do
     for p in 1 4; do
       printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$impl" "$p" \
         "$(mbit "$(thr "$impl" gcm "$p" 5)")" "$(thr "$impl" gcm "$p" 7 | dash)" "$(thr "$impl" gcm "$p" 8 | dash)" \
