@@ -5,6 +5,7 @@
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <openssl/rand.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -65,6 +66,15 @@ class Fd {
 
 std::string errno_text(const char* what) { return fmt::format("{}: {}", what, std::strerror(errno)); }
 
+// ESP arrives in bursts (a peer's TSO super-packet becomes dozens of datagrams at once): a
+// receive buffer for a few of them. SO_RCVBUFFORCE (CAP_NET_ADMIN, which the data plane has)
+// goes past net.core.rmem_max, which would otherwise cap it at about 200 KiB.
+void raise_rcvbuf(int fd) {
+  const int rcvbuf = 4 << 20;
+  if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) != 0)
+    (void)::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+}
+
 struct SaEntry {
   SaParams params;  // keys wiped once the EspSa holds them
   std::unique_ptr<EspSa> esp;
@@ -78,17 +88,24 @@ struct PolicyState {
   bool acquired = false;
 };
 
+// UDP GSO (UDP_SEGMENT): at most this many datagrams and octets in one send.
+constexpr std::size_t kUdpGsoSegments = 64;
+constexpr std::size_t kUdpGsoBytes = 65000;
+
 // One sendmmsg() batch towards one socket.
 struct SendQueue {
   int fd = -1;
   bool v6 = false;
+  bool udp_gso = false;  // merge runs of equal-size datagrams to one destination (UDP_SEGMENT)
   std::size_t count = 0;
   std::vector<std::array<std::uint8_t, kBufSize>> bufs = std::vector<std::array<std::uint8_t, kBufSize>>(kBatch);
   std::array<mmsghdr, kBatch> msgs{};
   std::array<iovec, kBatch> iov{};
   std::array<sockaddr_storage, kBatch> addrs{};
-  std::array<std::array<std::uint8_t, CMSG_SPACE(sizeof(in6_pktinfo))>, kBatch> cmsgs{};
+  std::array<std::array<std::uint8_t, CMSG_SPACE(sizeof(in6_pktinfo)) + CMSG_SPACE(sizeof(std::uint16_t))>, kBatch>
+      cmsgs{};
   std::array<SaEntry*, kBatch> owners{};
+  std::array<std::size_t, kBatch> packets{};  // datagrams per message once merged
 };
 
 class UserspaceDataPlane final : public DataPlane {
@@ -198,10 +215,9 @@ Result<void> UserspaceDataPlane::start() {
   esp4_ = Fd(::socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ESP));
   if (!esp4_) return fail(errno_text("raw ESP socket"));
   esp6_ = Fd(::socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ESP));
-  const int rcvbuf = 4 << 20;
   for (int fd : {esp4_.get(), esp6_.get()}) {
     if (fd < 0) continue;
-    (void)::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+    raise_rcvbuf(fd);
     if (opts_.fwmark && ::setsockopt(fd, SOL_SOCKET, SO_MARK, &opts_.fwmark, sizeof opts_.fwmark) < 0)
       return fail(errno_text("SO_MARK"));
   }
@@ -214,6 +230,7 @@ Result<void> UserspaceDataPlane::start() {
   raw4_.fd = esp4_.get();
   raw6_.fd = esp6_.get();
   raw6_.v6 = udp6_.v6 = true;
+  udp4_.udp_gso = udp6_.udp_gso = true;  // off again at the first refusal (kernels before 4.18)
 
   wake_ = Fd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
   event_ = Fd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
@@ -381,6 +398,7 @@ void UserspaceDataPlane::set_encap_socket(int fd) {
   socklen_t len = sizeof domain;
   (void)::getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len);
   if (opts_.fwmark) (void)::setsockopt(fd, SOL_SOCKET, SO_MARK, &opts_.fwmark, sizeof opts_.fwmark);
+  raise_rcvbuf(fd);  // the ESP-in-UDP share of the socket's traffic comes in bursts
   (domain == AF_INET6 ? encap6_ : encap4_) = fd;
 }
 
@@ -572,12 +590,58 @@ void UserspaceDataPlane::encrypt_into_queue(SaEntry& sa, ByteView inner) {
   ++q.count;
 }
 
+// ESP-in-UDP: the segments of one TSO super-packet encrypt to datagrams of one size to one
+// peer; a run of them leaves as one UDP GSO send (the kernel, or the NIC, splits it at
+// gso_size), so the UDP/IP stack and the link are crossed once per run instead of per datagram.
+// Merges in place: message k takes the run starting at message s >= k.
+std::size_t merge_udp_runs(SendQueue& q) {
+  std::size_t out = 0;
+  for (std::size_t s = 0; s < q.count;) {
+    msghdr first = q.msgs[s].msg_hdr;
+    const std::size_t size = q.iov[s].iov_len;
+    std::size_t e = s + 1, bytes = size;
+    while (e < q.count && e - s < kUdpGsoSegments && bytes + q.iov[e].iov_len <= kUdpGsoBytes &&
+           q.iov[e - 1].iov_len == size && q.iov[e].iov_len <= size && q.owners[e] == q.owners[s] &&
+           q.msgs[e].msg_hdr.msg_namelen == first.msg_namelen &&
+           std::memcmp(&q.addrs[e], &q.addrs[s], first.msg_namelen) == 0 &&
+           q.msgs[e].msg_hdr.msg_controllen == first.msg_controllen &&
+           std::memcmp(q.cmsgs[e].data(), q.cmsgs[s].data(), first.msg_controllen) == 0)
+      bytes += q.iov[e++].iov_len;
+    if (e - s > 1) {
+      first.msg_iovlen = e - s;  // q.iov[s..e) is contiguous
+      // Room for this second control message is reserved in every cmsgs entry.
+      auto* c = reinterpret_cast<cmsghdr*>(q.cmsgs[s].data() + first.msg_controllen);
+      c->cmsg_level = SOL_UDP;
+      c->cmsg_type = UDP_SEGMENT;
+      c->cmsg_len = CMSG_LEN(sizeof(std::uint16_t));
+      const auto gso_size = static_cast<std::uint16_t>(size);
+      std::memcpy(CMSG_DATA(c), &gso_size, sizeof gso_size);
+      first.msg_controllen += CMSG_SPACE(sizeof(std::uint16_t));
+    }
+    q.msgs[out].msg_hdr = first;
+    q.owners[out] = q.owners[s];
+    q.packets[out] = e - s;
+    ++out;
+    s = e;
+  }
+  return out;
+}
+
 void UserspaceDataPlane::flush(SendQueue& q) {
+  std::size_t messages = q.count;
+  if (q.udp_gso) {
+    messages = merge_udp_runs(q);
+  } else {
+    std::fill_n(q.packets.begin(), q.count, std::size_t{1});
+  }
   std::size_t done = 0;
-  while (done < q.count) {
-    const int n = ::sendmmsg(q.fd, q.msgs.data() + done, static_cast<unsigned>(q.count - done), MSG_DONTWAIT);
+  while (done < messages) {
+    const int n = ::sendmmsg(q.fd, q.msgs.data() + done, static_cast<unsigned>(messages - done), MSG_DONTWAIT);
     if (n <= 0) {
-      q.owners[done]->esp->count_send_error();  // skip the message that failed, keep going
+      // Skip the message that failed (all its datagrams), keep going. A kernel without UDP GSO
+      // refuses the option: stop merging from the next batch on.
+      if (q.packets[done] > 1 && (errno == EINVAL || errno == ENOPROTOOPT || errno == EOPNOTSUPP)) q.udp_gso = false;
+      for (std::size_t k = 0; k < q.packets[done]; ++k) q.owners[done]->esp->count_send_error();
       ++done;
       continue;
     }
