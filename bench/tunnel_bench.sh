@@ -328,6 +328,10 @@ thr() {  # thr IMPL CIPHER P FIELD: median of a column (5 bit/s, 6 retransmits, 
       else print $f }' "$RESULTS/throughput.tsv" | grep -v '^-$' | median
 }
 dash() { local v; v=$(cat); echo "${v:--}"; }
+ratio() {  # ratio A B CIPHER P: median throughput of A over that of B
+  awk -v a="$(thr "$1" "$3" "$4" 5)" -v b="$(thr "$2" "$3" "$4" 5)" \
+    'BEGIN { if (a == "" || b == "" || b == 0) print "-"; else printf "%.2f\n", a / b }'
+}
 mbit() { awk -v b="$1" 'BEGIN { if (b == "") print "-"; else printf "%.0f", b / 1e6 }'; }
 {
   echo "Date: $(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //');"
@@ -348,6 +352,17 @@ mbit() { awk -v b="$1" 'BEGIN { if (b == "") print "-"; else printf "%.0f", b / 
       printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$impl" "$p" \
         "$(mbit "$(thr "$impl" gcm "$p" 5)")" "$(thr "$impl" gcm "$p" 7 | dash)" "$(thr "$impl" gcm "$p" 8 | dash)" \
         "$(mbit "$(thr "$impl" cbc "$p" 5)")" "$(thr "$impl" cbc "$p" 7 | dash)" "$(thr "$impl" cbc "$p" 8 | dash)"
+    done
+  done
+  echo
+  echo "| ratio of medians | streams | AES-GCM-128 | AES-CBC-256/SHA1 |"
+  echo "|---|---:|---:|---:|"
+  pairs=("ikegate strongswan" "ikegate none")
+  [ -n "$IKEGATE_BEFORE" ] && pairs+=("ikegate ikegate-before")
+  for pair in "${pairs[@]}"; do
+    read -r a b <<<"$pair"
+    for p in 1 4; do
+      printf '| %s / %s | %s | %s | %s |\n' "$a" "$b" "$p" "$(ratio "$a" "$b" gcm "$p")" "$(ratio "$a" "$b" cbc "$p")"
     done
   done
 } | tee "$RESULTS/summary.md"

@@ -11,6 +11,11 @@
 // 3.2.2.1); ESP-in-UDP arrives through inject_udp_esp(). SA by SPI (hash map), anti-replay, ICV,
 // decrypt, inner-packet policy check, write to TUN.
 //
+// TUN offloads (offload.h): with IFF_VNET_HDR and TSO the kernel hands over TCP super-packets,
+// segmented here before encryption (SAs and counters see wire-size packets); decrypted TCP
+// segments of one flow are coalesced into one super-packet per TUN write. ESP-in-UDP datagrams of
+// one size to one peer leave as one UDP GSO (UDP_SEGMENT) send.
+//
 // Threads: one packet thread (epoll over TUN, the raw sockets and a wake-up eventfd). SA and
 // policy tables are shared with the control thread under one mutex, taken once per batch.
 // Events go to the control thread through event_fd().
