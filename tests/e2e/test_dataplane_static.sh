@@ -140,9 +140,11 @@ for suite in aes-gcm-128 aes-cbc-256-sha1; do
     check "$tag: 4 MiB over TCP arrive intact" tcp_bulk
     stop "$p1"; stop "$p2"
     enc=$(outbound_field "gw1-$tag" '#pkts encaps'); dec=$(inbound_field "gw2-$tag" '#pkts decaps')
-    # Counted per wire-size packet (TUN MTU 1400), not per super-packet; never more than sent.
+    # Counted per wire-size packet (TUN MTU 1400), not per super-packet (~70 of them); never
+    # more than sent, but for the one or two packets (the last ACKs) that gw1 may still encrypt
+    # after printing its counters on SIGTERM.
     check "$tag: $dec of $enc TCP packets decapsulated, each at most MTU-sized" \
-      in_range "${dec:-0}" $((BULK / 1400)) "${enc:-0}"
+      in_range "${dec:-0}" $((BULK / 1400)) $((${enc:-0} + 2))
     check "$tag: no auth failures" [ "$(inbound_field "gw2-$tag" 'auth failures')" = 0 ]
     check "$tag: rules removed on SIGTERM" [ "$(our_rules "$GW1")" = 0 ]
     check "$tag: TUN device removed" bash -c "! ip -n $GW1 link show ikegate0 >/dev/null 2>&1"
