@@ -168,6 +168,7 @@ class Gateway final : public ikev2::Host {
       auto s = IkeSocket::open(loop_, sc, std::move(cb));
       if (!s) return error(fmt::format("cannot listen on {} for IKE: {}", a.to_string(), s.error().message));
       dp_->set_encap_socket((*s)->fd_4500());
+      dp_->exempt_ike_socket((*s)->fd_500());
       sockets_.push_back(std::move(*s));
     }
 
@@ -308,7 +309,9 @@ class Gateway final : public ikev2::Host {
       log(fmt::format("data plane auto: {} ({})", choice, probe.reason));
     }
     if (choice == "xfrm") {
-      auto dp = dataplane::make_xfrm_dataplane();
+      dataplane::XfrmOptions xo;
+      xo.log = [this](const std::string& text) { log(text); };
+      auto dp = dataplane::make_xfrm_dataplane(xo);
       if (!dp) return fail("xfrm data plane: " + dp.error().message);
       dp_ = std::move(*dp);
       return {};

@@ -3,6 +3,7 @@
 // for tests (fake.h). The engines never see which one is in use.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -38,7 +39,19 @@ struct SaParams {
   bool esn = false;
   std::uint32_t replay_window = 64;  // 0 disables anti-replay
   std::uint64_t soft_bytes = 0, hard_bytes = 0, soft_packets = 0, hard_packets = 0;  // 0 = unlimited
+  // Seconds after installation (0 = unlimited). The engines keep their own (monotonic) rekey
+  // and expiry timers; these are the data plane's backstop: soft = the negotiated lifetime
+  // (SoftExpire asks for a rekey if the engine has not rekeyed by then), hard a little later
+  // (HardExpire: the SA is gone), so an SA never outlives its lifetime by much, even when the
+  // daemon that negotiated it is stopped or killed.
+  std::uint64_t soft_seconds = 0, hard_seconds = 0;
 };
+
+// The hard time limit the engines give an SA with a soft limit of `seconds` (its lifetime):
+// a tenth more, at least 5 s, so that the engine's own deletion always comes first.
+inline std::uint64_t hard_seconds_for(std::uint64_t seconds) {
+  return seconds == 0 ? 0 : seconds + std::max<std::uint64_t>(5, seconds / 10);
+}
 
 struct PolicyParams {
   std::uint32_t reqid = 0;
@@ -98,6 +111,11 @@ class DataPlane {
   // NAT mapping IKE created is the one ESP uses (RFC 3948 2.1). One socket per address family;
   // -1 unregisters. The data plane never closes it.
   virtual void set_encap_socket(int fd) = 0;
+  // The daemon's IKE sockets (UDP 500 and 4500): IKE must never be caught by the data plane's
+  // own policies, even when a crypto ACL covers the gateways' addresses (the kernel backend
+  // gives each socket a bypass policy). Backends that cannot capture the daemon's own traffic
+  // have nothing to do.
+  virtual void exempt_ike_socket(int /*fd*/) {}
   // Remove every SA, policy, route, rule and device this data plane installed.
   virtual Result<void> shutdown() = 0;
 };

@@ -192,6 +192,12 @@ Result<SecretBytes> sa_message(const SaParams& p, std::uint32_t kernel_reqid, bo
   sa->lft.hard_byte_limit = limit(p.hard_bytes);
   sa->lft.soft_packet_limit = limit(p.soft_packets);
   sa->lft.hard_packet_limit = limit(p.hard_packets);
+  // add-time limits, in seconds since installation (0: none). The kernel measures them against
+  // the wall clock when its (monotonic) timer fires, so a forward clock step can turn the
+  // first timer into an immediate hard expiry; soft is therefore never earlier than the
+  // engine's own deletion (dataplane.h), and the step costs nothing.
+  sa->lft.soft_add_expires_seconds = p.soft_seconds;
+  sa->lft.hard_add_expires_seconds = p.hard_seconds;
   // The legacy 32-bit replay state covers windows up to 32; beyond that, and for ESN, the
   // bitmap attribute (and then replay_window must be 0).
   if (p.esn || window > 32) {
@@ -329,6 +335,57 @@ std::optional<KernelEvent> parse_event(ByteView message) {
   return std::nullopt;
 }
 
+namespace {
+// The payload of the first attribute of `type` (at least `size` octets) after the message's
+// fixed header; nullptr if there is none.
+const void* find_attr(const nlmsghdr* nlh, std::size_t header, std::uint16_t type, std::size_t size) {
+  const auto* tail = static_cast<const char*>(mnl_nlmsg_get_payload_tail(nlh));
+  for (auto* a = static_cast<const nlattr*>(mnl_nlmsg_get_payload_offset(nlh, header));
+       mnl_attr_ok(a, static_cast<int>(tail - reinterpret_cast<const char*>(a))); a = mnl_attr_next(a))
+    if (mnl_attr_get_type(a) == type && mnl_attr_get_payload_len(a) >= size) return mnl_attr_get_payload(a);
+  return nullptr;
+}
+}  // namespace
+
+std::optional<KernelDeletion> parse_deletion(ByteView message) {
+  if (message.size() < sizeof(nlmsghdr)) return std::nullopt;
+  const auto* nlh = reinterpret_cast<const nlmsghdr*>(message.data());
+  if (nlh->nlmsg_len > message.size() || nlh->nlmsg_len < sizeof(nlmsghdr)) return std::nullopt;
+  const std::size_t payload = nlh->nlmsg_len - NLMSG_HDRLEN;
+  KernelDeletion d;
+  d.portid = nlh->nlmsg_pid;
+  switch (nlh->nlmsg_type) {
+    case XFRM_MSG_FLUSHSA: d.what = KernelDeletion::What::FlushSa; return d;
+    case XFRM_MSG_FLUSHPOLICY: d.what = KernelDeletion::What::FlushPolicy; return d;
+    case XFRM_MSG_DELSA: {
+      // xfrm_usersa_id, then XFRMA_SA with the whole state (the kernel's xfrm_notify_sa).
+      if (payload < sizeof(xfrm_usersa_id)) return std::nullopt;
+      xfrm_usersa_id id;
+      std::memcpy(&id, mnl_nlmsg_get_payload(nlh), sizeof id);
+      d.what = KernelDeletion::What::Sa;
+      d.spi = ntohl(id.spi);
+      d.daddr = from_xaddr(id.daddr, id.family);
+      if (const void* a = find_attr(nlh, sizeof(xfrm_usersa_id), XFRMA_SA, sizeof(xfrm_usersa_info))) {
+        xfrm_usersa_info sa;
+        std::memcpy(&sa, a, sizeof sa);
+        d.reqid = sa.reqid;
+      }
+      return d;
+    }
+    case XFRM_MSG_DELPOLICY:
+      // xfrm_userpolicy_id, then XFRMA_POLICY and the templates (xfrm_notify_policy).
+      if (payload < sizeof(xfrm_userpolicy_id)) return std::nullopt;
+      d.what = KernelDeletion::What::Policy;
+      if (const void* a = find_attr(nlh, sizeof(xfrm_userpolicy_id), XFRMA_TMPL, sizeof(xfrm_user_tmpl))) {
+        xfrm_user_tmpl t;  // the first template's reqid
+        std::memcpy(&t, a, sizeof t);
+        d.reqid = t.reqid;
+      }
+      return d;
+    default: return std::nullopt;
+  }
+}
+
 }  // namespace xfrm
 
 // ---- The netlink socket ----
@@ -355,6 +412,7 @@ class XfrmSocket {
     return s;
   }
   int fd() const { return mnl_socket_get_fd(sock_.get()); }
+  std::uint32_t portid() const { return portid_; }
 
   // Sends one request and reads until its acknowledgement (or the end of a dump); data
   // messages go to cb. Returns 0 or the kernel's errno.
@@ -363,6 +421,9 @@ class XfrmSocket {
     auto* nlh = static_cast<nlmsghdr*>(msg);
     nlh->nlmsg_flags |= NLM_F_REQUEST | (dump ? NLM_F_DUMP : NLM_F_ACK);
     nlh->nlmsg_seq = ++seq_;
+    // The kernel copies this into the notifications the request causes (XFRMNLGRP_SA/POLICY),
+    // which is how the data plane tells its own deletions from someone else's.
+    nlh->nlmsg_pid = portid_;
     if (mnl_socket_sendto(sock_.get(), nlh, nlh->nlmsg_len) < 0) return errno;
     std::vector<char> buf(kRecvBuf);
     for (int rounds = 0; rounds < 100000; ++rounds) {
@@ -718,6 +779,7 @@ class XfrmDataPlane final : public DataPlane {
       return errno_result(e, fmt::format("XFRM: adding the {} ESP SA 0x{:08x}", to_string(p.direction), p.spi));
     const IpAddress& daddr = p.direction == Direction::Inbound ? p.local : p.remote;
     sas_[{p.spi, p.direction}] = daddr;
+    reqid_of_[{p.spi, p.direction}] = p.reqid;
     if (p.direction == Direction::Inbound) release_reservation(p.spi);
     return {};
   }
@@ -727,6 +789,7 @@ class XfrmDataPlane final : public DataPlane {
     if (it == sas_.end()) return {};
     auto msg = state_id_message(XFRM_MSG_DELSA, it->second, spi);
     sas_.erase(it);
+    reqid_of_.erase({spi, d});
     const int e = req_.request(msg.data());
     if (e == ESRCH || e == ENOENT) return {};  // a hard expiry removed it already
     return errno_result(e, fmt::format("XFRM: deleting the {} ESP SA 0x{:08x}", to_string(d), spi));
@@ -796,15 +859,24 @@ class XfrmDataPlane final : public DataPlane {
 
   std::vector<Event> drain_events() override {
     std::vector<Event> out;
-    std::vector<std::uint8_t> buf(kRecvBuf);
+    // XFRMNLGRP_SA also brings every new state with its keys: the buffer is wiped.
+    SecretBytes buf(kRecvBuf);
     for (int i = 0; i < 1024; ++i) {
       const ssize_t n = ::recv(events_.fd(), buf.data(), buf.size(), MSG_DONTWAIT);
-      if (n <= 0) break;  // EAGAIN: drained; ENOBUFS: we lost some, the engine's timers recover
+      if (n < 0 && errno == ENOBUFS) {
+        // Notifications were lost (a burst of NEWSAs): check our states and policies instead.
+        repair({xfrm::KernelDeletion::What::FlushSa}, out);
+        repair({xfrm::KernelDeletion::What::FlushPolicy}, out);
+        continue;
+      }
+      if (n <= 0) break;  // EAGAIN: drained
       std::size_t off = 0;
       while (off + sizeof(nlmsghdr) <= static_cast<std::size_t>(n)) {
         const auto* nlh = reinterpret_cast<const nlmsghdr*>(buf.data() + off);
         if (nlh->nlmsg_len < sizeof(nlmsghdr) || off + nlh->nlmsg_len > static_cast<std::size_t>(n)) break;
-        if (auto ev = xfrm::parse_event({buf.data() + off, nlh->nlmsg_len})) translate(*ev, out);
+        const ByteView msg{buf.data() + off, nlh->nlmsg_len};
+        if (auto ev = xfrm::parse_event(msg)) translate(*ev, out);
+        else if (auto del = xfrm::parse_deletion(msg)) repair(*del, out);
         off += NLMSG_ALIGN(nlh->nlmsg_len);
       }
     }
@@ -825,21 +897,29 @@ class XfrmDataPlane final : public DataPlane {
     }
     int type = UDP_ENCAP_ESPINUDP;
     (void)::setsockopt(fd, IPPROTO_UDP, UDP_ENCAP, &type, sizeof type);
-    // IKE on this socket bypasses our policies even when a selector covers the gateways.
+    exempt_ike_socket(fd);
+    encap_fds_.push_back(fd);
+  }
+
+  // A per-socket policy (IP_XFRM_POLICY, as strongSwan's kernel-netlink sets on its IKE
+  // sockets): "allow", no template, in and out. Socket policies are looked up before the SPD,
+  // so IKE on this socket bypasses our policies even when a selector covers the gateways.
+  void exempt_ike_socket(int fd) override {
     sockaddr_storage ss{};
     socklen_t len = sizeof ss;
-    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) == 0) {
-      for (std::uint8_t dir : {std::uint8_t{XFRM_POLICY_IN}, std::uint8_t{XFRM_POLICY_OUT}}) {
-        xfrm_userpolicy_info pol{};
-        pol.action = XFRM_POLICY_ALLOW;
-        pol.sel.family = ss.ss_family;
-        pol.dir = dir;
-        no_limits(pol.lft);
-        if (ss.ss_family == AF_INET6) (void)::setsockopt(fd, IPPROTO_IPV6, IPV6_XFRM_POLICY, &pol, sizeof pol);
-        else (void)::setsockopt(fd, IPPROTO_IP, IP_XFRM_POLICY, &pol, sizeof pol);
-      }
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return;
+    for (std::uint8_t dir : {std::uint8_t{XFRM_POLICY_IN}, std::uint8_t{XFRM_POLICY_OUT}}) {
+      xfrm_userpolicy_info pol{};
+      pol.action = XFRM_POLICY_ALLOW;
+      pol.sel.family = ss.ss_family;
+      pol.dir = dir;
+      no_limits(pol.lft);
+      const int r = ss.ss_family == AF_INET6 ? ::setsockopt(fd, IPPROTO_IPV6, IPV6_XFRM_POLICY, &pol, sizeof pol)
+                                             : ::setsockopt(fd, IPPROTO_IP, IP_XFRM_POLICY, &pol, sizeof pol);
+      if (r != 0)
+        report(fmt::format("XFRM: cannot exempt an IKE socket from the IPsec policies ({}): IKE may be caught "
+                           "by a crypto ACL that covers this gateway's address", std::strerror(errno)));
     }
-    encap_fds_.push_back(fd);
   }
 
   Result<void> shutdown() override {
@@ -854,6 +934,7 @@ class XfrmDataPlane final : public DataPlane {
       (void)req_.request(msg.data());
     }
     sas_.clear();
+    reqid_of_.clear();
     for (std::uint32_t spi : reserved_) {
       auto msg = state_id_message(XFRM_MSG_DELSA, IpAddress{}, spi);
       (void)req_.request(msg.data());
@@ -881,6 +962,60 @@ class XfrmDataPlane final : public DataPlane {
     (void)req_.request(msg.data());
   }
 
+  void report(const std::string& text) const {
+    if (o_.log) o_.log(text);
+  }
+
+  bool installed(std::uint32_t spi, const IpAddress& daddr) const {
+    auto msg = state_id_message(XFRM_MSG_GETSA, daddr, spi);
+    return req_.request(msg.data()) != ESRCH;
+  }
+
+  // A state or policy of ours that someone else deleted (issue: faults behind the daemon's
+  // back). Our own requests carry req_'s port id; everything else is foreign.
+  void repair(const xfrm::KernelDeletion& d, std::vector<Event>& out) {
+    using W = xfrm::KernelDeletion::What;
+    if (d.portid == req_.portid() && d.portid != 0) return;
+    if (d.what == W::Policy || d.what == W::FlushPolicy) {
+      if (d.what == W::Policy && (!in_range(d.reqid, o_) || d.reqid == o_.reqid_base)) return;
+      int put_back = 0;
+      for (const auto& [reqid, list] : policies_) {
+        if (d.what == W::Policy && reqid != d.reqid - o_.reqid_base) continue;
+        for (const auto& k : list) {
+          auto msg = xfrm::policy_message(k, false);
+          if (req_.request(msg.data()) == 0) ++put_back;
+        }
+        if (d.what == W::Policy)
+          report(fmt::format("XFRM: a policy of reqid {} (kernel reqid 0x{:08x}) was deleted outside ikegate; "
+                             "its {} kernel policies are installed again", reqid, d.reqid, list.size()));
+      }
+      if (d.what == W::FlushPolicy && put_back > 0)
+        report(fmt::format("XFRM: the kernel's policies were flushed outside ikegate; {} of ours are installed again",
+                           put_back));
+      return;
+    }
+    std::vector<std::pair<std::uint32_t, Direction>> lost;
+    for (const auto& [key, daddr] : sas_) {
+      const bool hit = d.what == W::Sa ? key.first == d.spi && daddr == d.daddr : !installed(key.first, daddr);
+      if (hit) lost.push_back(key);
+    }
+    for (const auto& key : lost) {
+      const auto it = sas_.find(key);
+      const std::uint32_t reqid = reqid_of_.contains(key) ? reqid_of_.at(key) : 0;
+      report(fmt::format("XFRM: the {} ESP SA 0x{:08x} (reqid {}) was deleted outside ikegate; its CHILD SA is "
+                         "removed (the peer is told) and traffic sets up a new one", to_string(key.second), key.first,
+                         reqid));
+      sas_.erase(it);
+      reqid_of_.erase(key);
+      Event ev;
+      ev.kind = Event::Kind::HardExpire;
+      ev.reqid = reqid;
+      ev.spi = key.first;
+      ev.direction = key.second;
+      out.push_back(ev);
+    }
+  }
+
   void translate(const xfrm::KernelEvent& k, std::vector<Event>& out) {
     if (!in_range(k.reqid, o_) || k.reqid == o_.reqid_base) return;  // foreign, or a reservation
     Event ev;
@@ -897,7 +1032,10 @@ class XfrmDataPlane final : public DataPlane {
       auto it = sas_.find({k.spi, d});
       if (it == sas_.end() || it->second != k.daddr) continue;
       ev.direction = d;
-      if (k.kind == Event::Kind::HardExpire) sas_.erase(it);  // the kernel deleted it
+      if (k.kind == Event::Kind::HardExpire) {  // the kernel deleted it
+        reqid_of_.erase(it->first);
+        sas_.erase(it);
+      }
       out.push_back(ev);
       return;
     }
@@ -907,6 +1045,7 @@ class XfrmDataPlane final : public DataPlane {
   mutable XfrmSocket req_;
   XfrmSocket events_;
   std::map<std::pair<std::uint32_t, Direction>, IpAddress> sas_;  // (spi, direction) -> destination
+  std::map<std::pair<std::uint32_t, Direction>, std::uint32_t> reqid_of_;  // engine reqid
   std::set<std::uint32_t> reserved_;                              // allocated, not yet installed
   std::map<std::uint32_t, std::vector<xfrm::KernelPolicy>> policies_;
   std::vector<int> encap_fds_;
@@ -919,7 +1058,8 @@ class XfrmDataPlane final : public DataPlane {
 Result<std::unique_ptr<DataPlane>> make_xfrm_dataplane(const XfrmOptions& options) {
   auto req = XfrmSocket::open(0);
   if (!req) return std::unexpected(req.error());
-  auto events = XfrmSocket::open((1u << (XFRMNLGRP_ACQUIRE - 1)) | (1u << (XFRMNLGRP_EXPIRE - 1)));
+  auto events = XfrmSocket::open((1u << (XFRMNLGRP_ACQUIRE - 1)) | (1u << (XFRMNLGRP_EXPIRE - 1)) |
+                                 (1u << (XFRMNLGRP_SA - 1)) | (1u << (XFRMNLGRP_POLICY - 1)));
   if (!events) return std::unexpected(events.error());
   const int fd = events->fd();
   (void)::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);

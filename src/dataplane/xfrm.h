@@ -5,7 +5,11 @@
 // packet lifetimes, ESP-in-UDP through XFRMA_ENCAP); policies (out, in, fwd) come from the
 // crypto map ACL lines with the engine's priorities. The kernel raises ACQUIRE for traffic
 // without an SA and EXPIRE when a byte or packet lifetime runs out; both arrive on event_fd(),
-// a netlink socket subscribed to XFRMNLGRP_ACQUIRE and XFRMNLGRP_EXPIRE.
+// a netlink socket subscribed to XFRMNLGRP_ACQUIRE and XFRMNLGRP_EXPIRE. The same socket
+// listens to XFRMNLGRP_SA and XFRMNLGRP_POLICY: a state or policy of ours deleted (or flushed)
+// by someone else (`ip xfrm state delete ...`) is noticed; a lost SA is reported as a
+// HardExpire (the engine removes the CHILD SA, tells the peer, and traffic sets up a new one),
+// a lost policy is put back at once.
 //
 // What ikegate installs is recognisable by its reqid: engine reqid N is kernel reqid
 // reqid_base + N, reqid_base itself marks SPI reservations and the probe. shutdown() and
@@ -14,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,6 +42,9 @@ struct XfrmOptions {
   // The interface promises that packets raising an Acquire are held, not dropped: set this
   // namespace's net.core.xfrm_larval_drop to 0 while the data plane runs (restored on shutdown).
   bool hold_acquire_packets = true;
+  // Where the data plane reports what it noticed and repaired by itself (a state or policy of
+  // ours deleted by someone else); unset: not reported.
+  std::function<void(const std::string&)> log;
 };
 
 Result<std::unique_ptr<DataPlane>> make_xfrm_dataplane(const XfrmOptions& options = {});
@@ -106,6 +114,17 @@ struct KernelEvent {
   TrafficSelector packet;   // Acquire: the triggering packet
 };
 std::optional<KernelEvent> parse_event(ByteView message);
+
+// A deletion notification of XFRMNLGRP_SA / XFRMNLGRP_POLICY. `portid` is the nlmsg_pid of the
+// request that caused it (ikegate's own requests carry its socket's port id).
+struct KernelDeletion {
+  enum class What { Sa, Policy, FlushSa, FlushPolicy } what = What::Sa;
+  std::uint32_t portid = 0;
+  std::uint32_t reqid = 0;  // Sa: the state's; Policy: its first template's
+  std::uint32_t spi = 0;
+  IpAddress daddr;
+};
+std::optional<KernelDeletion> parse_deletion(ByteView message);
 
 }  // namespace xfrm
 }  // namespace ikegate::dataplane

@@ -1907,6 +1907,9 @@ struct Engine::Impl {
       p.hard_bytes = kb * 1024;
       p.soft_bytes = p.hard_bytes / 10 * 9;
     }
+    const auto life = c.choice.lifetime.count() ? c.choice.lifetime : entry.lifetime;
+    p.soft_seconds = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(life).count());
+    p.hard_seconds = dataplane::hard_seconds_for(p.soft_seconds);
     return p;
   }
 

@@ -1215,6 +1215,8 @@ struct Engine::Impl {
         p->hard_bytes = entry->lifetime_kilobytes * 1024;
         p->soft_bytes = p->hard_bytes / 10 * 9;
       }
+      p->soft_seconds = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(entry->lifetime).count());
+      p->hard_seconds = dataplane::hard_seconds_for(p->soft_seconds);
     }
     in.direction = dataplane::Direction::Inbound;
     in.spi = spi_in;

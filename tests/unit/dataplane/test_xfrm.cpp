@@ -112,6 +112,8 @@ TEST(XfrmMessages, AeadSaCarriesKeyWithSaltReqidAndLifetimes) {
   EXPECT_EQ(m.sa.lft.hard_byte_limit, 1000000u);
   EXPECT_EQ(m.sa.lft.soft_byte_limit, 900000u);
   EXPECT_EQ(m.sa.lft.hard_packet_limit, XFRM_INF);  // 0 = unlimited, never "expire at once"
+  EXPECT_EQ(m.sa.lft.soft_add_expires_seconds, 0u);   // no time limit asked for: none
+  EXPECT_EQ(m.sa.lft.hard_add_expires_seconds, 0u);
   ASSERT_TRUE(m.attrs.contains(XFRMA_ALG_AEAD));
   EXPECT_FALSE(m.attrs.contains(XFRMA_ALG_CRYPT));
   xfrm_algo_aead aead;
@@ -251,6 +253,66 @@ std::vector<std::uint8_t> fake_acquire(std::uint32_t reqid) {
   mnl_attr_put(nlh, XFRMA_TMPL, sizeof t, &t);
   const auto* p = reinterpret_cast<const std::uint8_t*>(nlh);
   return {p, p + nlh->nlmsg_len};
+}
+
+TEST(XfrmMessages, TimeLifetimesGoToTheKernelHardAfterSoft) {
+  SaParams p = gcm_sa(Direction::Inbound);
+  p.soft_seconds = 3600;
+  p.hard_seconds = hard_seconds_for(3600);
+  auto msg = xfrm::sa_message(p, kXfrmReqidBase + 3, false);
+  ASSERT_TRUE(msg) << msg.error().message;
+  Parsed m = parse_sa(*msg);
+  EXPECT_EQ(m.sa.lft.soft_add_expires_seconds, 3600u);
+  EXPECT_EQ(m.sa.lft.hard_add_expires_seconds, 3960u);  // a tenth later
+  EXPECT_EQ(hard_seconds_for(10), 15u);                 // at least 5 s later
+  EXPECT_EQ(hard_seconds_for(0), 0u);                   // unlimited stays unlimited
+}
+
+// The notifications `ip xfrm state delete` / `ip xfrm policy delete` / flush cause, as the
+// kernel's xfrm_notify_sa / xfrm_notify_policy build them.
+TEST(XfrmEvents, DeletionNotificationsNameTheStateOrPolicyAndTheRequester) {
+  std::array<char, 2048> buf{};
+  nlmsghdr* nlh = mnl_nlmsg_put_header(buf.data());
+  nlh->nlmsg_type = XFRM_MSG_DELSA;
+  nlh->nlmsg_pid = 4242;
+  auto* id = static_cast<xfrm_usersa_id*>(mnl_nlmsg_put_extra_header(nlh, sizeof(xfrm_usersa_id)));
+  id->spi = htonl(0xc0ffee01);
+  id->daddr.a4 = inet_addr("10.0.0.2");
+  id->family = AF_INET;
+  id->proto = IPPROTO_ESP;
+  xfrm_usersa_info sa{};
+  sa.reqid = kXfrmReqidBase + 7;
+  mnl_attr_put(nlh, XFRMA_SA, sizeof sa, &sa);
+  auto d = xfrm::parse_deletion({reinterpret_cast<const std::uint8_t*>(nlh), nlh->nlmsg_len});
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->what, xfrm::KernelDeletion::What::Sa);
+  EXPECT_EQ(d->portid, 4242u);
+  EXPECT_EQ(d->spi, 0xc0ffee01u);
+  EXPECT_EQ(d->daddr, ip("10.0.0.2"));
+  EXPECT_EQ(d->reqid, kXfrmReqidBase + 7);
+  EXPECT_FALSE(xfrm::parse_event({reinterpret_cast<const std::uint8_t*>(nlh), nlh->nlmsg_len}));
+
+  buf.fill(0);
+  nlh = mnl_nlmsg_put_header(buf.data());
+  nlh->nlmsg_type = XFRM_MSG_DELPOLICY;
+  mnl_nlmsg_put_extra_header(nlh, sizeof(xfrm_userpolicy_id));
+  xfrm_userpolicy_info pi{};
+  mnl_attr_put(nlh, XFRMA_POLICY, sizeof pi, &pi);
+  xfrm_user_tmpl t{};
+  t.reqid = kXfrmReqidBase + 5;
+  mnl_attr_put(nlh, XFRMA_TMPL, sizeof t, &t);
+  d = xfrm::parse_deletion({reinterpret_cast<const std::uint8_t*>(nlh), nlh->nlmsg_len});
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->what, xfrm::KernelDeletion::What::Policy);
+  EXPECT_EQ(d->reqid, kXfrmReqidBase + 5);
+
+  nlh->nlmsg_type = XFRM_MSG_FLUSHSA;
+  EXPECT_EQ(xfrm::parse_deletion({reinterpret_cast<const std::uint8_t*>(nlh), nlh->nlmsg_len})->what,
+            xfrm::KernelDeletion::What::FlushSa);
+  nlh->nlmsg_type = XFRM_MSG_NEWSA;  // a new state is no deletion
+  EXPECT_FALSE(xfrm::parse_deletion({reinterpret_cast<const std::uint8_t*>(nlh), nlh->nlmsg_len}));
+  nlh->nlmsg_type = XFRM_MSG_DELSA;  // truncated
+  EXPECT_FALSE(xfrm::parse_deletion({reinterpret_cast<const std::uint8_t*>(nlh), 20}));
 }
 
 TEST(XfrmEvents, AcquireAndExpireMessages) {
@@ -488,6 +550,88 @@ TEST(XfrmKernel, TrafficWithoutSaRaisesAcquireWithThePacket) {
     // expires after net.core.xfrm_acq_expires. No other state of ours is left.
     const std::string states = sh("ip xfrm state list nokeys");
     EXPECT_EQ(count(states, "reqid 1229"), count(states, "spi 0x00000000 reqid 1229")) << states;
+  });
+}
+
+// Faults behind the daemon's back (issue: hostile input and faults, section 3): a state or a
+// policy of ours deleted with `ip xfrm` is noticed; the SA comes back as a HardExpire for the
+// engine, the policy is installed again by the data plane itself. Our own deletions are not
+// reported.
+TEST(XfrmKernel, StateAndPolicyDeletedBehindOurBackAreNoticedAndRepaired) {
+  REQUIRE_ROOT();
+  in_fresh_netns([] {
+    const bool esp = probe_xfrm_esp().esp;  // without ESP in the kernel only the policy part runs
+    std::vector<std::string> logged;
+    XfrmOptions o;
+    o.log = [&](const std::string& s) { logged.push_back(s); };
+    auto dp = make_xfrm_dataplane(o);
+    ASSERT_TRUE(dp) << dp.error().message;
+    auto drain = [&] {
+      std::vector<Event> all;
+      for (int i = 0; i < 20; ++i) {
+        pollfd pfd{(*dp)->event_fd(), POLLIN, 0};
+        if (::poll(&pfd, 1, 100) != 1) break;
+        for (auto& e : (*dp)->drain_events()) all.push_back(e);
+      }
+      return all;
+    };
+    ASSERT_TRUE((*dp)->add_policy(host_policy(5)));
+    (void)drain();  // the NEWPOLICY notifications of our own requests
+    EXPECT_TRUE(logged.empty());
+
+    sh("ip xfrm policy delete src 198.51.100.1/32 dst 203.0.113.5/32 dir out");
+    EXPECT_TRUE(drain().empty());  // nothing for the engine
+    EXPECT_EQ(count(sh("ip xfrm policy"), kOurReqid), 3) << sh("ip xfrm policy");  // back
+    ASSERT_EQ(logged.size(), 1u);
+    EXPECT_NE(logged[0].find("a policy of reqid 5"), std::string::npos) << logged[0];
+    logged.clear();
+    sh("ip xfrm policy flush");
+    EXPECT_TRUE(drain().empty());
+    EXPECT_EQ(count(sh("ip xfrm policy"), kOurReqid), 3) << sh("ip xfrm policy");
+    ASSERT_EQ(logged.size(), 1u);
+    EXPECT_NE(logged[0].find("flushed outside ikegate; 3 of ours"), std::string::npos) << logged[0];
+
+    if (esp) {
+      SaParams in = gcm_sa(Direction::Inbound);
+      in.reqid = 5;
+      in.local = ip("198.51.100.1");
+      in.remote = ip("198.51.100.2");
+      in.soft_seconds = 600;
+      in.hard_seconds = hard_seconds_for(600);
+      SaParams out = in;
+      out.direction = Direction::Outbound;
+      out.spi = 0xc0ffee02;
+      ASSERT_TRUE((*dp)->add_sa(in));
+      ASSERT_TRUE((*dp)->add_sa(out));
+      EXPECT_NE(sh("ip -s xfrm state list nokeys").find("expire add: soft 600(sec), hard 660(sec)"), std::string::npos)
+          << sh("ip -s xfrm state list nokeys");
+      (void)drain();
+      ASSERT_TRUE((*dp)->delete_sa(0xc0ffee02, Direction::Outbound));  // ours: nothing to report
+      EXPECT_TRUE(drain().empty());
+      ASSERT_TRUE((*dp)->add_sa(out));
+      (void)drain();
+      logged.clear();
+
+      sh("ip xfrm state delete src 198.51.100.2 dst 198.51.100.1 proto esp spi 0xc0ffee01");
+      auto events = drain();
+      ASSERT_EQ(events.size(), 1u);
+      EXPECT_EQ(events[0].kind, Event::Kind::HardExpire);
+      EXPECT_EQ(events[0].spi, 0xc0ffee01u);
+      EXPECT_EQ(events[0].direction, Direction::Inbound);
+      EXPECT_EQ(events[0].reqid, 5u);
+      ASSERT_EQ(logged.size(), 1u);
+      EXPECT_NE(logged[0].find("inbound ESP SA 0xc0ffee01 (reqid 5) was deleted outside ikegate"), std::string::npos)
+          << logged[0];
+      EXPECT_FALSE((*dp)->counters(0xc0ffee01, Direction::Inbound));  // forgotten
+
+      sh("ip xfrm state flush");
+      events = drain();
+      ASSERT_EQ(events.size(), 1u);
+      EXPECT_EQ(events[0].spi, 0xc0ffee02u);
+      EXPECT_EQ(events[0].direction, Direction::Outbound);
+    }
+    EXPECT_TRUE((*dp)->shutdown());
+    EXPECT_EQ(count(sh("ip xfrm policy") + sh("ip xfrm state list nokeys"), "reqid 1229"), 0);
   });
 }
 
