@@ -6,6 +6,8 @@
 #                     in $VM_RESULTS/env; prints the guest's output; returns its status
 #                     (77: qemu cannot run here)
 #   vm_check SCRIPT TIMEOUT WHAT   vm_guest, then check "WHAT" passed; exits 77 when qemu cannot run
+#   vm_guest_several TIMEOUT SCRIPT...   runs several guest scripts one after the other in one
+#                     boot (tests/e2e/vm/several.sh); returns the sum of their statuses
 #   vm_cleanup        removes the results directory (call it from the EXIT trap)
 
 VM_RESULTS=$(mktemp -d)
@@ -49,6 +51,13 @@ vm_check() {
   vm_guest "$1" "$2" || status=$?
   [ "$status" = 77 ] && { echo "SKIP: qemu cannot run here"; exit 77; }
   check "$3 (guest status $status)" test "$status" = 0
+}
+
+vm_guest_several() {
+  local limit=$1
+  shift
+  printf '%s\n' "$@" >"$VM_RESULTS/plan"
+  vm_guest several.sh "$limit"
 }
 
 vm_cleanup() { rm -rf "$VM_RESULTS"; }
