@@ -502,13 +502,16 @@ TEST(XfrmKernel, StaleStateOfAKilledInstanceIsRemovedAndNothingElse) {
   });
 }
 
+// This gateway 198.51.100.1 on v0, whose veth peer v1 is the link to the peer 198.51.100.2.
+const char* const kPeerLink =
+    "ip link set lo up && ip link add v0 type veth peer name v1 && ip addr add 198.51.100.1/24 dev v0 && "
+    "ip link set v0 up && ip link set v1 up && echo ok";
+
 TEST(XfrmKernel, TrafficWithoutSaRaisesAcquireWithThePacket) {
   REQUIRE_ROOT();
   in_fresh_netns([] {
     // No route to 203.0.113.5 but the policy's: the peer 198.51.100.2 is on v0.
-    const std::string setup = sh(
-        "ip link set lo up && ip link add v0 type veth peer name v1 && ip addr add 198.51.100.1/24 dev v0 && "
-        "ip link set v0 up && ip link set v1 up && echo ok");
+    const std::string setup = sh(kPeerLink);
     ASSERT_NE(setup.find("ok"), std::string::npos) << setup;
     auto dp = make_xfrm_dataplane();
     ASSERT_TRUE(dp) << dp.error().message;
@@ -550,6 +553,58 @@ TEST(XfrmKernel, TrafficWithoutSaRaisesAcquireWithThePacket) {
     // expires after net.core.xfrm_acq_expires. No other state of ours is left.
     const std::string states = sh("ip xfrm state list nokeys");
     EXPECT_EQ(count(states, "reqid 1229"), count(states, "spi 0x00000000 reqid 1229")) << states;
+  });
+}
+
+// IKE between the gateways must not be caught by a crypto ACL that covers them (a selector
+// from this gateway to its peer): the daemon's IKE sockets carry a bypass policy. The same
+// packet from a socket without one raises an ACQUIRE.
+TEST(XfrmKernel, ExemptedIkeSocketBypassesAPolicyThatCoversTheGateways) {
+  REQUIRE_ROOT();
+  in_fresh_netns([] {
+    const std::string setup = sh(kPeerLink);
+    ASSERT_NE(setup.find("ok"), std::string::npos) << setup;
+    auto dp = make_xfrm_dataplane();
+    ASSERT_TRUE(dp) << dp.error().message;
+    PolicyParams p = host_policy(5);
+    p.selector.dst_start = p.selector.dst_end = ip("198.51.100.2");  // the peer itself
+    ASSERT_TRUE((*dp)->add_policy(p));
+    auto udp_from = [](std::uint16_t port) {
+      const int s = ::socket(AF_INET, SOCK_DGRAM, 0);
+      sockaddr_in a{};
+      a.sin_family = AF_INET;
+      a.sin_port = htons(port);
+      a.sin_addr.s_addr = inet_addr("198.51.100.1");
+      EXPECT_EQ(::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+      return s;
+    };
+    auto send_to_peer = [](int s) {
+      sockaddr_in to{};
+      to.sin_family = AF_INET;
+      to.sin_port = htons(500);
+      to.sin_addr.s_addr = inet_addr("198.51.100.2");
+      return ::sendto(s, "x", 1, MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&to), sizeof to);
+    };
+    auto acquired = [&](int ms) {  // an ACQUIRE within ms milliseconds
+      for (int waited = 0; waited < ms; waited += 100) {
+        pollfd pfd{(*dp)->event_fd(), POLLIN, 0};
+        if (::poll(&pfd, 1, 100) != 1) continue;
+        for (const auto& e : (*dp)->drain_events())
+          if (e.kind == Event::Kind::Acquire) return true;
+      }
+      return false;
+    };
+    (void)acquired(200);  // our own NEWPOLICY notifications
+    const int ike = udp_from(500);
+    (*dp)->exempt_ike_socket(ike);
+    EXPECT_EQ(send_to_peer(ike), 1);  // sent, not held
+    EXPECT_FALSE(acquired(1000)) << "IKE from the exempted socket raised an ACQUIRE";
+    const int other = udp_from(40000);
+    (void)send_to_peer(other);
+    EXPECT_TRUE(acquired(3000)) << "the policy did not cover the gateways' traffic";
+    ::close(ike);
+    ::close(other);
+    EXPECT_TRUE((*dp)->shutdown());
   });
 }
 
