@@ -67,7 +67,7 @@ check "the IKEv1 crypto map policies are in the kernel (2 ACL lines x out/in/fwd
 
 CASE=v1-traffic
 check "ping 192.168.1.1 -> 192.168.2.99 sets the tunnel up (Main Mode + Quick Mode on ACQUIRE)" \
-  test "$(received "$NS_H1" 192.168.1.1 192.168.2.99 3)" -ge 2
+  within 30 'test "$(received "$NS_H1" 192.168.1.1 192.168.2.99 3)" -ge 2'
 check "ping 192.168.2.99 -> 192.168.1.1 from the other side" test "$(received "$NS_H2" 192.168.2.99 192.168.1.1 3)" = 3
 check "ASA1: one IKEv1 SA" contains "$(gw asa1 show crypto isakmp sa)" "Active SA: 1"
 ipsec1=$(gw asa1 show crypto ipsec sa)
