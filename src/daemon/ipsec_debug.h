@@ -37,6 +37,7 @@ class IpsecDebugDataPlane final : public dataplane::DataPlane {
   std::vector<dataplane::Event> drain_events() override { return inner_->drain_events(); }
   void inject_udp_esp(ByteView esp, const Endpoint& from, const Endpoint& to) override { inner_->inject_udp_esp(esp, from, to); }
   void set_encap_socket(int fd) override { inner_->set_encap_socket(fd); }
+  void exempt_ike_socket(int fd) override { inner_->exempt_ike_socket(fd); }
   Result<void> shutdown() override { return inner_->shutdown(); }
 
  private:
