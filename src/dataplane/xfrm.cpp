@@ -196,7 +196,12 @@ Result<SecretBytes> sa_message(const SaParams& p, std::uint32_t kernel_reqid, bo
   // the wall clock when its (monotonic) timer fires, so a forward clock step can turn the
   // first timer into an immediate hard expiry; soft is therefore never earlier than the
   // engine's own deletion (dataplane.h), and the step costs nothing.
-  sa->lft.soft_add_expires_seconds = p.soft_seconds;
+  // The kernel's soft limit sits halfway between the lifetime and the hard limit: at exactly the
+  // lifetime it raced the engine's own deletion of an SA it had already rekeyed (IKEv1 keeps
+  // the old SA until then) and started a second rekey of it.
+  sa->lft.soft_add_expires_seconds =
+      p.soft_seconds && p.hard_seconds > p.soft_seconds ? p.soft_seconds + (p.hard_seconds - p.soft_seconds) / 2
+                                                        : p.soft_seconds;
   sa->lft.hard_add_expires_seconds = p.hard_seconds;
   // The legacy 32-bit replay state covers windows up to 32; beyond that, and for ESN, the
   // bitmap attribute (and then replay_window must be 0).

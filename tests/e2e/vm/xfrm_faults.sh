@@ -82,8 +82,8 @@ gw_stop asa2 TERM
 check "both start with --ipsec-lifetime 10" \
   gw_start asa1 "$NS_ASA1" "$CFG/asa1.cfg" --ipsec-lifetime 10 && gw_start asa2 "$NS_ASA2" "$CFG/asa2.cfg" --ipsec-lifetime 10
 check "tunnel up" within 20 'test "$(received "$NS_H1" 192.168.1.1 192.168.2.99 2)" = 2'
-check "the kernel has the time lifetimes: soft 10 s (the lifetime), hard 15 s" \
-  contains "$(ip -n "$NS_ASA1" -s xfrm state list nokeys)" "expire add: soft 10(sec), hard 15(sec)"
+check "the kernel has the time lifetimes: soft 12 s, hard 15 s (lifetime 10 s)" \
+  contains "$(ip -n "$NS_ASA1" -s xfrm state list nokeys)" "expire add: soft 12(sec), hard 15(sec)"
 # Both stopped (so neither declares the other dead): only the kernels' limits act.
 kill -STOP "${GW_PID[asa1]}" "${GW_PID[asa2]}"
 check "both stopped: the kernels remove the SAs by themselves (hard limit 15 s)" \

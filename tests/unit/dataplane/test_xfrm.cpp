@@ -262,7 +262,7 @@ TEST(XfrmMessages, TimeLifetimesGoToTheKernelHardAfterSoft) {
   auto msg = xfrm::sa_message(p, kXfrmReqidBase + 3, false);
   ASSERT_TRUE(msg) << msg.error().message;
   Parsed m = parse_sa(*msg);
-  EXPECT_EQ(m.sa.lft.soft_add_expires_seconds, 3600u);
+  EXPECT_EQ(m.sa.lft.soft_add_expires_seconds, 3780u);  // halfway to hard
   EXPECT_EQ(m.sa.lft.hard_add_expires_seconds, 3960u);  // a tenth later
   EXPECT_EQ(hard_seconds_for(10), 15u);                 // at least 5 s later
   EXPECT_EQ(hard_seconds_for(0), 0u);                   // unlimited stays unlimited
@@ -658,7 +658,7 @@ TEST(XfrmKernel, StateAndPolicyDeletedBehindOurBackAreNoticedAndRepaired) {
       out.spi = 0xc0ffee02;
       ASSERT_TRUE((*dp)->add_sa(in));
       ASSERT_TRUE((*dp)->add_sa(out));
-      EXPECT_NE(sh("ip -s xfrm state list nokeys").find("expire add: soft 600(sec), hard 660(sec)"), std::string::npos)
+      EXPECT_NE(sh("ip -s xfrm state list nokeys").find("expire add: soft 630(sec), hard 660(sec)"), std::string::npos)
           << sh("ip -s xfrm state list nokeys");
       (void)drain();
       ASSERT_TRUE((*dp)->delete_sa(0xc0ffee02, Direction::Outbound));  // ours: nothing to report
