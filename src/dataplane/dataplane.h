@@ -95,6 +95,12 @@ class DataPlane {
   virtual Result<std::uint32_t> allocate_spi() = 0;
   virtual Result<void> add_sa(const SaParams&) = 0;
   virtual Result<void> delete_sa(std::uint32_t spi, Direction) = 0;
+  // The peer's address or NAT mapping moved (RFC 7296 2.23, RFC 3948): the outbound SA sends to
+  // `remote` from now on (its port only if it is ESP-in-UDP); keys and sequence numbers stay,
+  // so nothing the peer's anti-replay window has seen is reused.
+  virtual Result<void> update_sa_remote(std::uint32_t /*spi*/, const Endpoint& /*remote*/) {
+    return fail(std::string(name()) + " data plane cannot move an SA to a new peer address");
+  }
   // Traffic matching the selector is protected; with no outbound SA for the reqid the first
   // packet raises Acquire and is queued (up to kAcquireQueueLimit packets), not dropped.
   virtual Result<void> add_policy(const PolicyParams&) = 0;

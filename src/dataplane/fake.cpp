@@ -46,6 +46,14 @@ Result<void> FakeDataPlane::add_sa(const SaParams& p) {
   return {};
 }
 
+Result<void> FakeDataPlane::update_sa_remote(std::uint32_t spi, const Endpoint& remote) {
+  auto it = sas_.find({spi, Direction::Outbound});
+  if (it == sas_.end()) return fail(fmt::format("fake: no SA {:08x} (outbound)", spi));
+  it->second.params.remote = remote.address;
+  if (it->second.params.encap_remote_port) it->second.params.encap_remote_port = remote.port;
+  return {};
+}
+
 Result<void> FakeDataPlane::delete_sa(std::uint32_t spi, Direction d) {
   auto it = sas_.find({spi, d});
   if (it == sas_.end()) return fail(fmt::format("fake: no SA {:08x} ({})", spi, to_string(d)));

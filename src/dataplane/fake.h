@@ -28,6 +28,7 @@ class FakeDataPlane final : public DataPlane {
   Result<std::uint32_t> allocate_spi() override;
   Result<void> add_sa(const SaParams&) override;
   Result<void> delete_sa(std::uint32_t spi, Direction) override;
+  Result<void> update_sa_remote(std::uint32_t spi, const Endpoint& remote) override;
   Result<void> add_policy(const PolicyParams&) override;
   Result<void> delete_policy(std::uint32_t reqid) override;
   std::optional<SaCounters> counters(std::uint32_t spi, Direction) const override;

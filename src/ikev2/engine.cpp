@@ -779,10 +779,17 @@ struct Engine::Impl {
     ++stats.sa_init_received;
     if (auto it = half_open.find({remote, m.header.spi_i}); it != half_open.end()) {
       // A retransmitted IKE_SA_INIT: answer with the same response (RFC 7296 2.1).
-      if (IkeSa* sa = find_sa(it->second); sa && !sa->init_response.empty()) {
-        ++stats.duplicate_requests;
-        host.send(local, remote, sa->init_response);
+      IkeSa* sa = find_sa(it->second);
+      if (!sa || sa->init_response.empty()) return;
+      if (!std::ranges::equal(raw, sa->init_request)) {
+        // Same SPIi from the same address, other octets: not a retransmission (2.1 wants
+        // them bitwise identical), perhaps forged to make us send to the peer.
+        ++stats.invalid_retransmits;
+        note(sa, Facility::Protocol, 2, "IKE_SA_INIT request differs from the one answered: dropped");
+        return;
       }
+      ++stats.duplicate_requests;
+      host.send(local, remote, sa->init_response);
       return;
     }
     const auto* sa_p = find_body<wire::SaPayload>(m.payloads, PayloadType::SA);
@@ -2145,6 +2152,13 @@ struct Engine::Impl {
         // A retransmitted request: answer from the cache without processing (RFC 7296 2.1);
         // a fragmented one once, on its first fragment (RFC 7383 2.6.1).
         if (m.sk.fragment && m.sk.fragment_number != 1) return;
+        if (sha256({data}) != sa->request_digest) {
+          ++stats.invalid_retransmits;
+          note(sa, Facility::Protocol, 2,
+               fmt::format("Request with mess_id {} differs from the one answered: not a retransmission, dropped",
+                           h.message_id));
+          return;
+        }
         ++stats.duplicate_requests;
         transmit(*sa, sa->last_response);
         return;
@@ -2161,15 +2175,18 @@ struct Engine::Impl {
     }
     Message msg;
     if (m.sk.fragment) {
-      auto whole = reassemble(*sa, m, data, response, remote);
+      Bytes first_fragment_digest;
+      auto whole = reassemble(*sa, m, data, response, remote, first_fragment_digest);
       if (!whole) return;  // refused, or more fragments to come
       msg = std::move(*whole);
+      if (!response) sa->request_digest = std::move(first_fragment_digest);
     } else {
       auto inner = wire::decrypt(m, data, *sa->protect_in);
       if (!inner && !response && inner.error().notify == NotifyType::UNSUPPORTED_CRITICAL_PAYLOAD) {
         // Authenticated, but it carries a critical payload we do not know (RFC 7296 2.5).
         ++stats.decode_errors;
         sa->expected_peer_mid = h.message_id + 1;
+        sa->request_digest = sha256({data});
         refuse_request(*sa, h, NotifyType::UNSUPPORTED_CRITICAL_PAYLOAD, "Request with an unsupported critical payload",
                        inner.error().notify_data);
         return;
@@ -2181,11 +2198,12 @@ struct Engine::Impl {
         return;
       }
       msg = std::move(*inner);
+      if (!response) sa->request_digest = sha256({data});
     }
     packet(sa, msg, false, local, remote);
     sa->last_heard = now;
     // NAT-T: follow the peer's address/port after an authenticated message (RFC 7296 2.23).
-    if ((sa->nat_remote || sa->nat_local) && remote != sa->remote) set_remote(*sa, remote);
+    if ((sa->nat_remote || sa->nat_local) && remote != sa->remote) follow_peer(*sa, remote);
     // A peer that moved to port 4500 gets its responses (and our later requests) from 4500 and
     // to the port it sent from: RFC 7296 2.11 answers from and to the addresses and ports of
     // the request, and 2.23 lets a peer move to 4500 with no NAT at all (strongSwan does), when
@@ -2259,7 +2277,28 @@ struct Engine::Impl {
 
   // RFC 7383 2.6: each fragment is authenticated on its own, then joined. The message ID was
   // checked before, so a partial message of another ID is stale and gives way.
-  std::optional<Message> reassemble(IkeSa& sa, const Message& m, ByteView data, bool response, const Endpoint& remote) {
+  // The NAT in front of the peer (or of us) gave it a new mapping: IKE answers and our requests
+  // go to the new address and port, and so does the ESP of its CHILD SAs (RFC 7296 2.23 asks
+  // for both), without a rekey and without losing a sequence number.
+  void follow_peer(IkeSa& sa, const Endpoint& remote) {
+    note(&sa, Facility::Protocol, 1,
+         fmt::format("Peer {} now sends from {} (NAT mapping changed): following it", sa.remote.to_string(),
+                     remote.to_string()));
+    set_remote(sa, remote);
+    for (auto& c : sa.children) {
+      if (c->pending_out) {  // installed later (make-before-break): it takes the new address then
+        c->pending_out->remote = remote.address;
+        if (c->pending_out->encap_remote_port) c->pending_out->encap_remote_port = remote.port;
+      }
+      if (!c->installed_out) continue;
+      if (auto r = dp.update_sa_remote(c->spi_out, remote); !r)
+        note(&sa, Facility::Platform, 1, fmt::format("Outbound SA {:08X} not moved: {}", c->spi_out, r.error().message));
+    }
+  }
+
+  // `first_fragment_digest` gets the SHA-256 of fragment 1 when the message is complete.
+  std::optional<Message> reassemble(IkeSa& sa, const Message& m, ByteView data, bool response, const Endpoint& remote,
+                                    Bytes& first_fragment_digest) {
     if (!sa.peer_fragmentation) {
       ++stats.decode_errors;
       note(&sa, Facility::Protocol, 2, fmt::format("Fragment from {} without negotiated fragmentation dropped", remote.to_string()));
@@ -2279,6 +2318,7 @@ struct Engine::Impl {
       slot->message_id = m.header.message_id;
     }
     ++stats.fragments_received;
+    bool first = m.sk.fragment_number == 1;
     auto done = slot->fragments.add(m, std::move(*plain));
     if (!done) {
       ++stats.fragment_errors;
@@ -2287,7 +2327,9 @@ struct Engine::Impl {
                        remote.to_string(), done.error().what));
       return std::nullopt;
     }
+    if (first) slot->first_fragment_digest = sha256({data});
     if (!*done) return std::nullopt;
+    first_fragment_digest = std::move(slot->first_fragment_digest);
     slot.reset();
     note(&sa, Facility::Protocol, 3, fmt::format("Reassembled a message of {} fragments", m.sk.total_fragments));
     return std::move(**done);

@@ -111,6 +111,9 @@ struct Stats {
   std::uint64_t icv_failures = 0;
   std::uint64_t retransmits = 0;
   std::uint64_t duplicate_requests = 0;
+  // Datagrams with the Message ID of the request answered last that are not bitwise copies of
+  // it (RFC 7296 2.1): dropped unanswered.
+  std::uint64_t invalid_retransmits = 0;
   std::uint64_t invalid_message_id = 0;
   std::uint64_t dpd_timeouts = 0;
   std::uint64_t half_open = 0;

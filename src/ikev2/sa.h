@@ -147,12 +147,18 @@ struct IkeSa {
   std::uint32_t expected_peer_mid = 0;
   std::optional<std::uint32_t> last_response_mid;
   std::vector<Bytes> last_response;  // one datagram, or its fragments
+  // SHA-256 of the peer's last authenticated request (of its first fragment, if it came in
+  // fragments). RFC 7296 2.1 makes a retransmission bitwise identical to the original, so only
+  // a datagram with this digest is answered from the cache: a forged one with the right SPIs
+  // and Message ID must not make us send anything to the real peer.
+  Bytes request_digest;
 
   // RFC 7383 reassembly of the peer's fragmented request and of the response to ours; made
   // when the first fragment arrives, so an SA that never sees one pays nothing.
   struct Reassembly {
     std::uint32_t message_id = 0;
     wire::FragmentReassembler fragments;
+    Bytes first_fragment_digest;  // of fragment 1, once authenticated
   };
   std::unique_ptr<Reassembly> request_fragments, response_fragments;
 

@@ -145,6 +145,7 @@ struct Network {
   // A NAT in front of `inside`: its datagrams leave from `outside` with port+1 (500 -> 501,
   // 4500 -> 4501), and answers to `outside` are mapped back.
   std::optional<std::pair<IpAddress, IpAddress>> nat;  // inside, outside
+  std::uint16_t nat_shift = 1;  // the port the NAT maps to: inside port + nat_shift
   std::deque<std::pair<std::function<void()>, std::function<void()>>> jobs;
   std::size_t delivered = 0;
   bool index_failed = false;
@@ -177,9 +178,9 @@ struct Network {
       in_flight.pop_front();
       if (drop && drop(d)) continue;
       if (nat && d.from.address == nat->first) {
-        d.from = Endpoint{nat->second, static_cast<std::uint16_t>(d.from.port + 1)};
+        d.from = Endpoint{nat->second, static_cast<std::uint16_t>(d.from.port + nat_shift)};
       } else if (nat && d.to.address == nat->second) {
-        d.to = Endpoint{nat->first, static_cast<std::uint16_t>(d.to.port - 1)};
+        d.to = Endpoint{nat->first, static_cast<std::uint16_t>(d.to.port - nat_shift)};
       }
       for (Node* n : nodes)
         if (n->address == d.to.address) {
@@ -1025,4 +1026,156 @@ TEST(Ikev2Sim, ManyUnsharedIkeSasWithOnePeerAndInitialContactRemovesThemAll) {
   EXPECT_TRUE(p.b.traced("INITIAL_CONTACT from the peer"));
   EXPECT_EQ(p.b.engine->ike_sa_count(), 1u);
   EXPECT_EQ(p.b.children(), 1u);
+}
+
+namespace {
+
+// Delivers `d` to its destination node directly and returns how many datagrams that node sent
+// in answer (taking them off the link).
+std::size_t answers_to(Pair& p, Node& to, const Datagram& d) {
+  std::size_t before = p.net.in_flight.size();
+  to.engine->on_datagram(d.to, d.from, d.bytes, p.net.now);
+  std::size_t sent = p.net.in_flight.size() - before;
+  p.net.in_flight.clear();
+  return sent;
+}
+
+// The datagram with one octet of its encrypted payload changed (the header, SPIs and Message ID
+// stay): what an attacker who saw the SPIs and the Message ID on the wire can make.
+Datagram altered(Datagram d) {
+  d.bytes[d.bytes.size() - 5] ^= 0x01;
+  return d;
+}
+
+}  // namespace
+
+TEST(Ikev2Sim, OnlyABitwiseIdenticalRetransmissionIsAnsweredFromTheCache) {
+  // RFC 7296 2.1: the responder resends its cached response to a retransmitted request, which is
+  // bitwise identical to the original. A datagram with the same SPIs and Message ID but other
+  // octets is not a retransmission: answering it (before any integrity check) would let anyone
+  // who saw the SPIs make the gateway send to its peer.
+  Pair p;
+  p.a.dp.send(icmp_packet("192.168.1.1", "192.168.2.99", 1));
+  p.net.run_for(5s);
+  std::optional<Datagram> request;
+  p.net.drop = [&](const Datagram& d) {
+    if (!request && d.from.address == p.a.address) request = d;
+    return false;
+  };
+  p.a.dp.send(icmp_packet("192.168.1.12", "192.168.2.99", 1));  // A sends CREATE_CHILD_SA
+  p.net.run_for(2s);
+  ASSERT_TRUE(request);
+  ASSERT_EQ(p.b.children(), 2u);
+  const auto& s = p.b.engine->stats();
+  auto duplicates = s.duplicate_requests;
+  EXPECT_EQ(answers_to(p, p.b, altered(*request)), 0u);
+  EXPECT_EQ(s.invalid_retransmits, 1u);
+  EXPECT_EQ(s.duplicate_requests, duplicates);
+  EXPECT_TRUE(p.b.traced("differs from the one answered"));
+  EXPECT_EQ(answers_to(p, p.b, *request), 1u);  // the genuine retransmission
+  EXPECT_EQ(s.duplicate_requests, duplicates + 1);
+  EXPECT_EQ(p.b.children(), 2u);
+  EXPECT_EQ(p.b.engine->snapshot(p.net.now).at(0).status, "READY");
+}
+
+TEST(Ikev2Sim, AFragmentedRetransmissionIsAnsweredOnlyForTheIdenticalFirstFragment) {
+  // RFC 7383 2.6.1: a retransmitted fragmented request is answered on its first fragment; the
+  // fragment must be the one that was answered.
+  auto pa = make_policy(kAsa1, "cisco123", "cisco123");
+  auto pb = make_policy(kAsa2, "cisco123", "cisco123");
+  pa->ikev2_fragment_mtu = 200;
+  pb->ikev2_fragment_mtu = 200;
+  Pair p(pa, pb);
+  std::vector<Datagram> fragments;  // A's IKE_AUTH request, fragment by fragment
+  p.net.drop = [&](const Datagram& d) {
+    auto m = wire::decode(d.bytes);
+    if (d.from.address == p.a.address && m && m->sk.fragment && m->header.exchange == wire::ExchangeType::IKE_AUTH)
+      fragments.push_back(d);
+    return false;
+  };
+  p.a.dp.send(icmp_packet("192.168.1.1", "192.168.2.99", 1));
+  p.net.run_for(5s);
+  ASSERT_EQ(p.b.children(), 1u);
+  ASSERT_GE(fragments.size(), 2u);
+  std::size_t response_fragments = p.b.engine->stats().fragments_sent;
+  ASSERT_GE(response_fragments, 2u);
+  auto first = std::find_if(fragments.begin(), fragments.end(),
+                            [](const Datagram& d) { return wire::decode(d.bytes)->sk.fragment_number == 1; });
+  auto other = std::find_if(fragments.begin(), fragments.end(),
+                            [](const Datagram& d) { return wire::decode(d.bytes)->sk.fragment_number == 2; });
+  ASSERT_NE(first, fragments.end());
+  ASSERT_NE(other, fragments.end());
+  const auto& s = p.b.engine->stats();
+  EXPECT_EQ(answers_to(p, p.b, altered(*first)), 0u);
+  EXPECT_EQ(s.invalid_retransmits, 1u);
+  EXPECT_EQ(answers_to(p, p.b, *other), 0u);              // answered on fragment 1 only
+  EXPECT_EQ(answers_to(p, p.b, *first), response_fragments);  // every fragment of the response
+  EXPECT_EQ(s.duplicate_requests, 1u);
+  EXPECT_EQ(p.b.children(), 1u);
+}
+
+TEST(Ikev2Sim, ARetransmittedIkeSaInitMustBeIdenticalToBeAnsweredAgain) {
+  Pair p;
+  std::optional<Datagram> init;
+  // A's IKE_SA_INIT reaches B; everything after it is lost, so B stays half-open.
+  p.net.drop = [&](const Datagram& d) {
+    if (d.from.address != p.a.address) return false;
+    if (!init) {
+      init = d;
+      return false;
+    }
+    return true;
+  };
+  p.a.dp.send(icmp_packet("192.168.1.1", "192.168.2.99", 1));
+  p.net.run_for(1s);
+  ASSERT_TRUE(init);
+  ASSERT_EQ(p.b.engine->stats().half_open, 1u);
+  p.net.in_flight.clear();
+  // The same request with another KE value: walk the payload chain to the KE payload.
+  Datagram other = *init;
+  std::size_t off = 28;
+  for (std::uint8_t type = other.bytes[16]; type != 34 && off + 4 <= other.bytes.size();) {
+    type = other.bytes[off];
+    off += load_be16(&other.bytes[off + 2]);
+  }
+  ASSERT_LT(off + 8, other.bytes.size());
+  other.bytes[off + 8] ^= 0x01;
+  const auto& s = p.b.engine->stats();
+  EXPECT_EQ(answers_to(p, p.b, other), 0u);
+  EXPECT_EQ(s.invalid_retransmits, 1u);
+  EXPECT_EQ(answers_to(p, p.b, *init), 1u);
+  EXPECT_EQ(s.duplicate_requests, 1u);
+  EXPECT_EQ(s.half_open, 1u);
+}
+
+TEST(Ikev2Sim, ANewNatMappingIsFollowedByTheIkeSaAndItsChildSas) {
+  // RFC 7296 2.23: the NAT in front of ASA1 forgets its mapping and picks another port. After
+  // the next authenticated message from there, ASA2 sends IKE and the ESP of the existing CHILD
+  // SA to the new mapping, without a rekey.
+  Pair p;
+  p.net.nat = std::pair{ip("10.0.0.1"), ip("10.0.0.100")};
+  p.b.policy->peers[0].address = ip("10.0.0.100");
+  p.b.policy->map_entries[0].peers = {ip("10.0.0.100")};
+  p.a.dp.send(icmp_packet("192.168.1.1", "192.168.2.99", 1));
+  p.net.run_for(5s);
+  auto b = p.b.engine->snapshot(p.net.now);
+  ASSERT_EQ(b.size(), 1u);
+  ASSERT_EQ(b[0].remote, (Endpoint{ip("10.0.0.100"), 4501}));
+  ASSERT_EQ(b[0].children.size(), 1u);
+  const std::uint32_t first_out = b[0].children[0].spi_out;
+  p.net.nat_shift = 7;  // the mapping of 4500 is now 4507
+  p.a.dp.send(icmp_packet("192.168.1.12", "192.168.2.99", 1));  // CREATE_CHILD_SA from 4507
+  p.net.run_for(5s);
+  b = p.b.engine->snapshot(p.net.now);
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(b[0].remote, (Endpoint{ip("10.0.0.100"), 4507}));
+  EXPECT_TRUE(p.b.traced("NAT mapping changed"));
+  ASSERT_EQ(b[0].children.size(), 2u);
+  for (const auto& c : b[0].children) {
+    const auto* out = p.b.dp.sa(c.spi_out, dataplane::Direction::Outbound);
+    ASSERT_NE(out, nullptr);
+    EXPECT_EQ(out->encap_remote_port, 4507) << "outbound SA " << c.spi_out << (c.spi_out == first_out ? " (the old one)" : "");
+    EXPECT_EQ(out->remote, ip("10.0.0.100"));
+  }
+  EXPECT_EQ(p.b.engine->stats().retransmits + p.a.engine->stats().retransmits, 0u);
 }
