@@ -20,6 +20,7 @@ enum Command : int {
   kShowIkev2SaDetail,
   kShowIkev2Stats,
   kShowIsakmpSa,
+  kShowIsakmpStats,
   kShowIsakmpSaDetail,
   kShowIpsecSa,
   kShowSession,
@@ -98,6 +99,7 @@ CommandInterpreter::CommandInterpreter(policy::Personality personality,
   add("show crypto ikev2 stats", kShowIkev2Stats);
   add("show crypto isakmp sa", kShowIsakmpSa);
   add("show crypto isakmp sa detail", kShowIsakmpSaDetail);
+  if (!ios) add("show crypto isakmp stats", kShowIsakmpStats);
   add("show crypto ipsec sa", kShowIpsecSa);
   add("show crypto ipsec sa peer <ip>", kShowIpsecSa);
   if (ios) {
@@ -304,11 +306,56 @@ std::string CommandInterpreter::show_stats() const {
   row("Integrity Check Failures", s.icv_failures);
   row("Retransmissions", s.retransmits);
   row("Duplicate Requests", s.duplicate_requests);
+  row("Invalid Retransmissions", s.invalid_retransmits);
   row("DPD Timeouts", s.dpd_timeouts);
   row("Fragments Sent", s.fragments_sent);
   row("Fragments Received", s.fragments_received);
   row("Fragments Refused", s.fragment_errors);
   row("Dropped, Crypto Workers Busy", s.busy_drops);
+  return out;
+}
+
+// The ASA's `show crypto isakmp stats`: the IKEv1 counters under Cisco's names (the cikeGlobal
+// objects of CISCO-IPSEC-FLOW-MONITOR-MIB), then the IKEv2 ones. "Out Drop Packets" and "Out P2
+// Exchange Invalids" are counted by nobody here (the engine does not learn of failed sends or
+// of the peer's verdict on a message) and stay 0.
+std::string CommandInterpreter::show_isakmp_stats() const {
+  ikev1::Stats s = actions_.v1_stats ? actions_.v1_stats() : ikev1::Stats{};
+  std::uint64_t active = 0;
+  if (actions_.v1_snapshot)
+    for (const auto& sa : actions_.v1_snapshot().isakmp) active += sa.established ? 1 : 0;
+  std::uint64_t previous = s.phase1_completed > active ? s.phase1_completed - active : 0;
+  std::string out = "Global IKEv1 Statistics\n";
+  auto row = [&](std::string_view name, std::uint64_t value) {
+    out += fmt::format("  {:<26}{:>10}\n", fmt::format("{}:", name), value);
+  };
+  row("Active Tunnels", active);
+  row("Previous Tunnels", previous);
+  row("In Octets", s.in_octets);
+  row("In Packets", s.in_packets);
+  row("In Drop Packets", s.in_drops);
+  row("In Notifys", s.in_notifies);
+  row("In P2 Exchanges", s.in_p2);
+  row("In P2 Exchange Invalids", s.in_p2_invalid);
+  row("In P2 Exchange Rejects", s.in_p2_rejects);
+  row("In P2 Sa Delete Requests", s.in_p2_deletes);
+  row("Out Octets", s.out_octets);
+  row("Out Packets", s.out_packets);
+  row("Out Drop Packets", 0);
+  row("Out Notifys", s.out_notifies);
+  row("Out P2 Exchanges", s.out_p2);
+  row("Out P2 Exchange Invalids", 0);
+  row("Out P2 Exchange Rejects", s.out_p2_rejects);
+  row("Out P2 Sa Delete Requests", s.out_p2_deletes);
+  row("Initiator Tunnels", s.initiator_tunnels);
+  row("Initiator Fails", s.initiator_fails);
+  row("Responder Fails", s.responder_fails);
+  row("System Capacity Fails", s.capacity_fails);
+  row("Auth Fails", s.auth_failures);
+  row("Decrypt Fails", s.decrypt_failures);
+  row("Hash Valid Fails", s.hash_failures);
+  row("No Sa Fails", s.unknown_cookies);
+  if (actions_.stats) out += "\n" + show_stats();
   return out;
 }
 
@@ -388,6 +435,10 @@ CommandInterpreter::Output CommandInterpreter::run(const Parsed& p) {
     case kShowIkev2Stats:
       if (!actions_.stats) return unavailable();
       o.text = show_stats();
+      return o;
+    case kShowIsakmpStats:
+      if (!actions_.v1_stats && !actions_.stats) return unavailable();
+      o.text = show_isakmp_stats();
       return o;
     case kShowRunning:
       if (!actions_.running_config) return unavailable();

@@ -32,6 +32,7 @@ class CommandInterpreter {
     // The IKEv1 engine's SAs, listed by the isakmp, ipsec and session commands; may be empty.
     std::function<ikev1::Snapshot()> v1_snapshot;
     std::function<ikev2::Stats()> stats;
+    std::function<ikev1::Stats()> v1_stats;  // may be empty: no IKEv1 engine
     // `peer` empty = all; the number of SAs cleared.
     std::function<std::size_t(std::optional<IpAddress> peer)> clear_ike;
     std::function<std::size_t(std::optional<IpAddress> peer)> clear_ipsec;
@@ -73,6 +74,7 @@ class CommandInterpreter {
   Output run(const Parsed& p);
   Output error(std::string_view message) const;
   std::string show_stats() const;
+  std::string show_isakmp_stats() const;
   std::string show_debug() const;
   Output invalid_at(std::string_view line, std::size_t column) const;
 

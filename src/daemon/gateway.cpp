@@ -365,6 +365,7 @@ class Gateway final : public ikev2::Host {
     a.reload = [this] { return reload(); };
     a.snapshot = [this] { return engine_->snapshot(loop_.now()); };
     a.v1_snapshot = [this] { return v1_ ? v1_->snapshot(loop_.now()) : ikev1::Snapshot{}; };
+    a.v1_stats = [this] { return v1_ ? v1_->stats() : ikev1::Stats{}; };
     a.stats = [this]() -> const ikev2::Stats& { return engine_->stats(); };
     a.dataplane = [this] { return std::string(dp_->name()); };
     return a;

@@ -7,6 +7,7 @@
 #include <set>
 #include <tuple>
 
+#include "common/hash.h"
 #include "common/reqid_pool.h"
 #include "crypto/cipher.h"
 #include "crypto/dh.h"
@@ -445,6 +446,9 @@ struct Engine::Impl {
     std::vector<P1Choice> offered;  // initiator: what MM1 proposed
     Bytes sa_i_body;
     Bytes id_i_body;  // Aggressive Mode: IDii_b from AM1, for HASH_I in AM3
+    // Responder: SHA-256 of the Main/Aggressive Mode 1 answered. Only an identical repeat is
+    // answered again, so a forged one with the cookie makes us send nothing to the peer.
+    Bytes first_rx_digest;
     bool aggressive = false;
     std::optional<DhGroup> am_group;  // initiator: the crypto map's Aggressive Mode group (rekeys reuse it)
     // Responder: the longer lifetime the initiator proposed, when ours applies instead.
@@ -462,6 +466,11 @@ struct Engine::Impl {
     std::uint32_t dpd_seq = 0;
     int dpd_outstanding = 0;
     std::map<std::uint32_t, Quick> quick;
+    // Message IDs of Quick Modes this SA has finished with. A Quick Mode 1 with one of them is
+    // a replay (its HASH(1) still verifies: same keys, same octets) and must not start a
+    // second negotiation once the first one's record is gone (RFC 2409 5.5 wants each
+    // exchange's Message ID unique).
+    std::set<std::uint32_t> used_mids;
     std::vector<Request> pending;
     bool replaced = false;  // a newer ISAKMP SA with the same peer took over
   };
@@ -581,9 +590,28 @@ struct Engine::Impl {
     return h;
   }
 
+  void send(const Endpoint& local, const Endpoint& remote, ByteView d) {
+    ++stats.out_packets;
+    stats.out_octets += d.size();
+    host.send(local, remote, d);
+  }
+
   void transmit(Isakmp& sa, const is::Message& m, const Bytes& d) {
     packet(sa, true, m, d.size());
-    host.send(sa.local, sa.remote, d);
+    send(sa.local, sa.remote, d);
+  }
+
+  // A datagram dropped unprocessed, counted under `why` too.
+  void dropped(std::uint64_t& why) {
+    ++why;
+    ++stats.in_drops;
+  }
+
+  void count_sent(const std::vector<is::Payload>& payloads) {
+    for (const auto& p : payloads) {
+      if (p.get<is::NotifyPayload>()) ++stats.out_notifies;
+      if (const auto* d = p.get<is::DeletePayload>(); d && d->protocol == is::ProtocolId::ESP) ++stats.out_p2_deletes;
+    }
   }
 
   // Sends a Main Mode message; `expect_reply` keeps it for retransmission.
@@ -611,7 +639,10 @@ struct Engine::Impl {
     m.payloads.push_back(is::make(is::HashPayload{crypto::ikev1::quick_hash1(sa.suite.prf, sa.keys->skeyid_a, mid, *chain)}));
     for (auto& p : payloads) m.payloads.push_back(std::move(p));
     Bytes iv = crypto::ikev1::phase2_iv(sa.suite.prf, sa.p1_last, mid, block_size(sa));
-    if (auto d = build(sa, m, &iv)) transmit(sa, m, *d);
+    if (auto d = build(sa, m, &iv)) {
+      count_sent(m.payloads);
+      transmit(sa, m, *d);
+    }
   }
 
   // A clear notification (before keys exist: NO-PROPOSAL-CHOSEN in answer to Main Mode 1).
@@ -623,13 +654,16 @@ struct Engine::Impl {
     m.header.exchange = is::ExchangeType::INFORMATIONAL;
     m.header.message_id = random.u32();
     m.payloads.push_back(is::make(is::NotifyPayload{is::kDoiIpsec, is::ProtocolId::ISAKMP, cookies_of(ci, cr), type, {}}));
-    if (auto d = is::encode(m)) host.send(local, remote, *d);
+    if (auto d = is::encode(m)) {
+      ++stats.out_notifies;
+      send(local, remote, *d);
+    }
   }
 
   std::uint32_t fresh_mid(const Isakmp& sa) {
     while (true) {
       std::uint32_t mid = random.u32();
-      if (mid != 0 && !sa.quick.contains(mid)) return mid;
+      if (mid != 0 && !sa.quick.contains(mid) && !sa.used_mids.contains(mid)) return mid;
     }
   }
 
@@ -662,9 +696,21 @@ struct Engine::Impl {
     if (it == sas.end()) return;
     Isakmp& sa = *it->second;
     note(&sa, 3, fmt::format("IKE SA deleted: {}", why));
+    if (sa.state != P1State::COMPLETE) {
+      ++(sa.initiator ? stats.initiator_fails : stats.responder_fails);
+      if (!sa.initiator) --stats.half_open;
+    }
     for (auto& [mid, q] : sa.quick) abandon_quick(sa, q);
     for (const auto& r : sa.pending) acquiring.erase(r.reqid);
     sas.erase(it);
+  }
+
+  // The exchange's record goes; its Message ID stays known, so a replay of it is recognised.
+  static void forget_quick(Isakmp& sa, std::uint32_t mid) {
+    constexpr std::size_t kMaxRemembered = 4096;  // a peer that rekeys hourly needs a few dozen
+    sa.quick.erase(mid);
+    if (sa.used_mids.size() >= kMaxRemembered) sa.used_mids.erase(sa.used_mids.begin());
+    sa.used_mids.insert(mid);
   }
 
   void abandon_quick(Isakmp&, Quick& q) {
@@ -740,9 +786,16 @@ struct Engine::Impl {
     const auto* auth = peer_auth(remote.address);
     if (!auth || auth->local_psk.empty() || auth->local_psk_masked) {
       note(nullptr, 1, fmt::format("IP = {}, no pre-shared key or tunnel-group for the peer", remote.address.to_string()));
+      if (!initiator) ++stats.in_drops;
       return nullptr;
     }
-    if (sas.size() >= options.max_sas) return nullptr;
+    if (sas.size() >= options.max_sas || (!initiator && stats.half_open >= options.half_open_limit)) {
+      ++stats.capacity_fails;
+      ++stats.in_drops;
+      note(nullptr, 2, fmt::format("IP = {}, no room for another negotiation ({} SAs, {} half-open): dropped",
+                                   remote.address.to_string(), sas.size(), stats.half_open));
+      return nullptr;
+    }
     auto sa = std::make_unique<Isakmp>();
     sa->cky_i = cky_i;
     if (initiator) {
@@ -798,6 +851,7 @@ struct Engine::Impl {
     for (auto& v : wire::isakmp::vid::main_mode_set()) m.payloads.push_back(is::make(is::VendorPayload{v}));
     Isakmp& ref = *sa;
     sas[sa->cky_i] = std::move(sa);
+    ++stats.initiator_tunnels;
     note(&ref, 3, fmt::format("IKE Initiator: New Phase 1, IKE Peer {}", remote.address.to_string()));
     state_change(ref, "IKE_READY", ios_state(P1State::I_MM1));
     send_main(ref, std::move(m), false, true, now);
@@ -982,6 +1036,7 @@ struct Engine::Impl {
     sa.p1_last = last_block(last_datagram, block_size(sa));
     state_change(sa, sa.aggressive ? (sa.initiator ? "IKE_I_AM1" : "IKE_R_AM2") : (sa.initiator ? "IKE_I_MM6" : "IKE_R_MM5"),
                  ios_state(P1State::COMPLETE));
+    if (!sa.initiator) --stats.half_open;
     sa.state = P1State::COMPLETE;
     sa.established = sa.last_heard = now;
     auto life = sa.suite.lifetime.count() ? sa.suite.lifetime : std::chrono::seconds(86400);
@@ -1053,6 +1108,7 @@ struct Engine::Impl {
   void on_mm1(const Endpoint& local, const Endpoint& remote, const is::Message& m, ByteView datagram, TimePoint now) {
     const auto* saP = is::find<is::SaPayload>(m.payloads);
     if (!saP || saP->proposals.empty() || saP->proposals[0].protocol != is::ProtocolId::ISAKMP) {
+      ++stats.in_drops;
       note(nullptr, 1, fmt::format("IP = {}, Main Mode 1 without an ISAKMP proposal", remote.address.to_string()));
       return;
     }
@@ -1087,7 +1143,9 @@ struct Engine::Impl {
     }
     Isakmp& ref = *sa;
     ref.last_rx = {};
+    ref.first_rx_digest = sha256({datagram});
     sas[sa->cky_i] = std::move(sa);
+    ++stats.half_open;
     ref.state = P1State::R_MM2;
     state_change(ref, "IKE_R_MM1", ios_state(P1State::R_MM2));
     send_main(ref, std::move(out), false, false, now);
@@ -1250,6 +1308,7 @@ struct Engine::Impl {
     for (auto& v : wire::isakmp::vid::main_mode_set()) m.payloads.push_back(is::make(is::VendorPayload{v}));
     Isakmp& ref = *sa;
     sas[sa->cky_i] = std::move(sa);
+    ++stats.initiator_tunnels;
     note(&ref, 3, fmt::format("IKE Initiator: New Phase 1 (Aggressive Mode), IKE Peer {}", remote.address.to_string()));
     ref.state = P1State::I_AM1;
     state_change(ref, "IKE_READY", ios_state(P1State::I_AM1));
@@ -1262,6 +1321,7 @@ struct Engine::Impl {
     const auto* ke = is::find<is::KePayload>(m.payloads);
     const auto* nonce = is::find<is::NoncePayload>(m.payloads);
     if (!saP || saP->proposals.empty() || !ke || !nonce || !is::find<is::IdPayload>(m.payloads)) {
+      ++stats.in_drops;
       note(nullptr, 1, fmt::format("IP = {}, Aggressive Mode 1 without SA, KE, NONCE and ID", remote.address.to_string()));
       return;
     }
@@ -1299,7 +1359,9 @@ struct Engine::Impl {
                                                                           sa->cky_i, sa->cky_r, sa->sa_i_body, id_body)}));
     for (auto& v : wire::isakmp::vid::main_mode_set()) out.payloads.push_back(is::make(is::VendorPayload{v}));
     Isakmp& ref = *sa;
+    ref.first_rx_digest = sha256({data});
     sas[sa->cky_i] = std::move(sa);
+    ++stats.half_open;
     ref.state = P1State::R_AM2;
     state_change(ref, "IKE_R_AM1", ios_state(P1State::R_AM2));
     // AM3 may be lost: the responder repeats AM2 until it comes.
@@ -1399,7 +1461,7 @@ struct Engine::Impl {
     ByteView body = datagram.subspan(is::kHeaderSize);
     std::size_t bs = block_size(sa);
     if (!sa.keys || body.empty() || body.size() % bs != 0) {
-      ++stats.decrypt_failures;
+      dropped(stats.decrypt_failures);
       note(&sa, 1, "encrypted message of a length that is not a multiple of the block");
       return std::nullopt;
     }
@@ -1412,7 +1474,7 @@ struct Engine::Impl {
     if (!m) {
       // A wrong key decrypts to garbage; RFC 2408 5.1 has nothing to answer with, so drop. In
       // phase 1 the keys come from the pre-shared key: say so, as the ASA does.
-      ++stats.decrypt_failures;
+      dropped(stats.decrypt_failures);
       if (sa.state != P1State::COMPLETE)
         note(&sa, 1, fmt::format("had problems decrypting packet, probably due to mismatched pre-shared key "
                                  "(decrypted message is malformed: {} at {})", m.error().what, m.error().offset));
@@ -1520,6 +1582,7 @@ struct Engine::Impl {
     for (auto& p : body) m.payloads.push_back(std::move(p));
     note(&sa, 5, fmt::format("Oakley constructing quick mode: crypto map {} {}, SPI 0x{:08X}", q.req.map, q.req.seq, q.spi_in), mid);
     state_change(sa, "IKE_QM_READY", "IKE_QM_I_QM1", mid);
+    ++stats.out_p2;
     q.state = Quick::St::I_QM1;
     send_quick(sa, q, m, true, now);
   }
@@ -1537,6 +1600,12 @@ struct Engine::Impl {
     auto it = sa.quick.find(h.message_id);
     if (it == sa.quick.end()) {
       if (h.message_id == 0) return;
+      if (sa.used_mids.contains(h.message_id)) {
+        ++stats.in_drops;
+        ++stats.in_p2_invalid;
+        note(&sa, 2, "Quick Mode with the Message ID of a finished exchange: replay dropped", h.message_id);
+        return;
+      }
       Quick q;
       q.mid = h.message_id;
       q.iv = crypto::ikev1::phase2_iv(sa.suite.prf, sa.p1_last, q.mid, block_size(sa));
@@ -1552,11 +1621,18 @@ struct Engine::Impl {
     }
     Quick& q = it->second;
     if (q.last_rx.size() == datagram.size() && std::equal(q.last_rx.begin(), q.last_rx.end(), datagram.begin())) {
+      // A repeated QM1 (our QM2 was lost) gets QM2 again, a repeated QM2 (our QM3 was lost)
+      // QM3. QM3 itself is answered by nothing: were a repeat of it answered with QM2, the
+      // initiator would answer that with QM3 again, and one forged copy would start a loop.
       ++stats.duplicates;
-      if (q.out && (q.state == Quick::St::DONE || !q.initiator)) host.send(q.out->local, q.out->remote, q.out->datagram);
+      const bool answer = q.initiator ? q.state == Quick::St::DONE : q.state == Quick::St::R_QM2;
+      if (q.out && answer) send(q.out->local, q.out->remote, q.out->datagram);
       return;
     }
-    if (q.state == Quick::St::DONE) return;
+    if (q.state == Quick::St::DONE) {
+      ++stats.in_drops;  // a late copy of an earlier message of a finished exchange
+      return;
+    }
     Bytes next;
     auto o = open(sa, h, datagram, q.iv, next);
     if (!o) return;
@@ -1576,6 +1652,8 @@ struct Engine::Impl {
     const auto* hp = is::find<is::HashPayload>(m.payloads);
     if (!rest || !hp ||
         !constant_time_equal(crypto::ikev1::quick_hash1(sa.suite.prf, sa.keys->skeyid_a, q.mid, *rest), hp->data)) {
+      dropped(stats.hash_failures);
+      ++stats.in_p2_invalid;
       note(&sa, 1, "Quick Mode HASH(1) does not verify; dropped", q.mid);
       return;
     }
@@ -1587,6 +1665,7 @@ struct Engine::Impl {
       note(&sa, 1, "Quick Mode 1 without SA and NONCE", q.mid);
       return;
     }
+    ++stats.in_p2;
     state_change(sa, "IKE_QM_READY", "IKE_QM_SPI_STARVE", q.mid);
     // Without client IDs the SA protects the two gateways (RFC 2409 5.5).
     is::IdPayload peer_id = ids.size() >= 2 ? *ids[0] : is::IdPayload::address(sa.remote.address);
@@ -1596,6 +1675,7 @@ struct Engine::Impl {
     if (!match) {
       note(&sa, 1, fmt::format("IPSec proposal for proxy {} <-> {} matches no crypto map entry: INVALID-ID-INFORMATION",
                                my_id.to_string(), peer_id.to_string()), q.mid);
+      ++stats.in_p2_rejects;
       send_informational(sa, {is::make(is::NotifyPayload{is::kDoiIpsec, is::ProtocolId::ESP, {}, is::NotifyType::INVALID_ID_INFORMATION, {}})});
       return;
     }
@@ -1630,6 +1710,7 @@ struct Engine::Impl {
     }
     if (!pick) {
       ++stats.no_proposal;
+      ++stats.in_p2_rejects;
       note(&sa, 1, fmt::format("crypto map {} {}: IPSec SA proposal not acceptable: NO-PROPOSAL-CHOSEN", entry->map, entry->seq), q.mid);
       send_informational(sa, {is::make(is::NotifyPayload{is::kDoiIpsec, is::ProtocolId::ESP, {}, is::NotifyType::NO_PROPOSAL_CHOSEN, {}})});
       return;
@@ -1667,6 +1748,7 @@ struct Engine::Impl {
     q.req.dynamic = entry->dynamic || entry->peers.empty();
     q.req.reqid = q.req.dynamic ? reqid_pool.take().value_or(0) : reqid_for(*entry, acl_index);
     if (q.req.reqid == 0) {
+      ++stats.in_p2_rejects;
       note(&sa, 1, "No reqid left for another IPSec SA: NO-PROPOSAL-CHOSEN", q.mid);
       send_informational(sa, {is::make(is::NotifyPayload{is::kDoiIpsec, is::ProtocolId::ESP, {}, is::NotifyType::NO_PROPOSAL_CHOSEN, {}})});
       return;
@@ -1736,6 +1818,7 @@ struct Engine::Impl {
   bool on_qm2(Isakmp& sa, Quick& q, const Opened& o, Bytes next_iv, ByteView datagram, TimePoint now) {
     const auto& m = o.message;
     if (const auto* n = is::find<is::NotifyPayload>(m.payloads); n && is::is_error(n->type) && !is::find<is::SaPayload>(m.payloads)) {
+      ++stats.out_p2_rejects;
       note(&sa, 1, fmt::format("Quick Mode answered with {}", is::name(n->type)), q.mid);
       return false;
     }
@@ -1743,6 +1826,8 @@ struct Engine::Impl {
     const auto* hp = is::find<is::HashPayload>(m.payloads);
     if (!rest || !hp ||
         !constant_time_equal(crypto::ikev1::quick_hash2(sa.suite.prf, sa.keys->skeyid_a, q.mid, q.ni, *rest), hp->data)) {
+      dropped(stats.hash_failures);
+      ++stats.in_p2_invalid;
       note(&sa, 1, "Quick Mode HASH(2) does not verify; dropped", q.mid);
       return false;
     }
@@ -1818,6 +1903,8 @@ struct Engine::Impl {
   void on_qm3(Isakmp& sa, Quick& q, const Opened& o, TimePoint now) {
     const auto* hp = is::find<is::HashPayload>(o.message.payloads);
     if (!hp || !constant_time_equal(crypto::ikev1::quick_hash3(sa.suite.prf, sa.keys->skeyid_a, q.mid, q.ni, q.nr), hp->data)) {
+      dropped(stats.hash_failures);
+      ++stats.in_p2_invalid;
       note(&sa, 1, "Quick Mode HASH(3) does not verify; dropped", q.mid);
       return;
     }
@@ -1947,7 +2034,24 @@ struct Engine::Impl {
 
   // ---- Informational ----------------------------------------------------------------------------
 
-  void on_informational(Isakmp& sa, const is::Header& h, ByteView datagram, TimePoint now) {
+  // RFC 3947 / RFC 3948: behind a NAT whose mapping changed, the peer's authenticated messages
+  // come from a new address or port; the ISAKMP SA and its IPsec SAs follow it.
+  void follow_peer(Isakmp& sa, const Endpoint& remote) {
+    if (!(sa.nat_local || sa.nat_remote) || remote == sa.remote) return;
+    note(&sa, 1, fmt::format("Peer {} now sends from {} (NAT mapping changed): following it", sa.remote.to_string(),
+                             remote.to_string()));
+    const Endpoint old = sa.remote;
+    sa.remote = remote;
+    for (auto& [id, c] : children) {
+      if (c.remote != old) continue;
+      c.remote = remote;
+      if (!c.out_installed) continue;
+      if (auto r = dp.update_sa_remote(c.spi_out, remote); !r)
+        note(&sa, 1, fmt::format("Outbound SA {:08X} not moved: {}", c.spi_out, r.error().message));
+    }
+  }
+
+  void on_informational(Isakmp& sa, const is::Header& h, ByteView datagram, const Endpoint& remote, TimePoint now) {
     if (sa.state != P1State::COMPLETE) return;
     Bytes iv = crypto::ikev1::phase2_iv(sa.suite.prf, sa.p1_last, h.message_id, block_size(sa));
     Bytes next;
@@ -1957,12 +2061,15 @@ struct Engine::Impl {
     auto rest = after_hash(*o);
     const auto* hp = is::find<is::HashPayload>(o->message.payloads);
     if (!rest || !hp || !constant_time_equal(crypto::ikev1::quick_hash1(sa.suite.prf, sa.keys->skeyid_a, h.message_id, *rest), hp->data)) {
+      dropped(stats.hash_failures);
       note(&sa, 1, "Informational HASH does not verify; dropped", h.message_id);
       return;
     }
     sa.last_heard = now;
+    follow_peer(sa, remote);
     for (const auto& p : o->message.payloads) {
       if (const auto* n = p.get<is::NotifyPayload>()) {
+        ++stats.in_notifies;
         if (n->type == is::NotifyType::R_U_THERE && n->data.size() == 4) {
           note(&sa, 7, fmt::format("Received keep-alive of type DPD R-U-THERE (seq number 0x{})", to_hex(n->data)));
           send_informational(sa, {is::make(is::NotifyPayload{is::kDoiIpsec, is::ProtocolId::ISAKMP, cookies_of(sa.cky_i, sa.cky_r),
@@ -1985,7 +2092,7 @@ struct Engine::Impl {
             if (q.initiator && q.state == Quick::St::I_QM1) failed.push_back(mid);
           for (auto mid : failed) {
             abandon_quick(sa, sa.quick.at(mid));
-            sa.quick.erase(mid);
+            forget_quick(sa, mid);
           }
         }
       } else if (const auto* d = p.get<is::DeletePayload>()) {
@@ -2010,6 +2117,7 @@ struct Engine::Impl {
       std::uint32_t spi = load_be32(s.data());
       for (auto& [id, c] : children)
         if (c.spi_out == spi && c.remote.address == sa.remote.address) {
+          ++stats.in_p2_deletes;
           note(&sa, 3, fmt::format("Received DELETE for IPSec SA (SPI 0x{:08X})", spi));
           remove_child(c, false);
           break;
@@ -2019,10 +2127,25 @@ struct Engine::Impl {
 
   // ---- Datagrams --------------------------------------------------------------------------------
 
+  // A repeated Main/Aggressive Mode 1 (our answer was lost) is answered again only if it is the
+  // same datagram: otherwise anyone who saw the initiator's cookie could make us send to it.
+  void repeat_first(Isakmp& r, ByteView data) {
+    if (sha256({data}) != r.first_rx_digest) {
+      ++stats.in_drops;
+      note(&r, 2, fmt::format("IP = {}, Mode 1 with the cookie of a negotiation but other content: dropped",
+                              r.remote.address.to_string()));
+      return;
+    }
+    ++stats.duplicates;
+    send(r.out->local, r.out->remote, r.out->datagram);
+  }
+
   void on_datagram(const Endpoint& local, const Endpoint& remote, ByteView data, TimePoint now) {
+    ++stats.in_packets;
+    stats.in_octets += data.size();
     auto m = is::decode(data);
     if (!m) {
-      ++stats.decode_errors;
+      dropped(stats.decode_errors);
       note(nullptr, 1, fmt::format("IP = {}, message dropped: {} (offset {})", remote.address.to_string(), m.error().what,
                                    m.error().offset));
       return;
@@ -2034,10 +2157,7 @@ struct Engine::Impl {
         // A repeated Main Mode 1 (our MM2 was lost): answer it again, create nothing.
         if (auto it = sas.find(h.cookie_i); it != sas.end()) {
           Isakmp& r = *it->second;
-          if (!r.initiator && r.state == P1State::R_MM2 && r.out && r.remote == remote) {
-            ++stats.duplicates;
-            host.send(r.out->local, r.out->remote, r.out->datagram);
-          }
+          if (!r.initiator && r.state == P1State::R_MM2 && r.out && r.remote == remote) repeat_first(r, data);
           return;
         }
         return on_mm1(local, remote, *m, data, now);
@@ -2045,15 +2165,12 @@ struct Engine::Impl {
       if (h.exchange == is::ExchangeType::AGGRESSIVE && h.cookie_r == 0 && !m->encrypted) {
         if (auto it = sas.find(h.cookie_i); it != sas.end()) {
           Isakmp& r = *it->second;
-          if (!r.initiator && r.state == P1State::R_AM2 && r.out && r.remote == remote) {
-            ++stats.duplicates;
-            host.send(r.out->local, r.out->remote, r.out->datagram);
-          }
+          if (!r.initiator && r.state == P1State::R_AM2 && r.out && r.remote == remote) repeat_first(r, data);
           return;
         }
         return on_am1(local, remote, *m, data, now);
       }
-      ++stats.unknown_cookies;
+      dropped(stats.unknown_cookies);
       note(nullptr, 5, fmt::format("IP = {}, message for unknown cookies dropped", remote.address.to_string()));
       return;
     }
@@ -2062,7 +2179,7 @@ struct Engine::Impl {
         std::equal(data.begin(), data.end(), sa->last_rx.begin())) {
       ++stats.duplicates;
       if (sa->out && !sa->initiator) {
-        host.send(sa->out->local, sa->out->remote, sa->out->datagram);
+        send(sa->out->local, sa->out->remote, sa->out->datagram);
         // The RESPONDER-LIFETIME that followed a lost MM6 reached an initiator that could not
         // read it yet: it goes again behind the repeated MM6.
         if (sa->state == P1State::COMPLETE && sa->forced_from) send_responder_lifetime(*sa);
@@ -2074,7 +2191,7 @@ struct Engine::Impl {
       if (sa->last_rx.size() == data.size() && std::equal(data.begin(), data.end(), sa->last_rx.begin())) {
         // A repeated AM2: our AM3 was lost.
         ++stats.duplicates;
-        if (sa->out && sa->initiator) host.send(sa->out->local, sa->out->remote, sa->out->datagram);
+        if (sa->out && sa->initiator) send(sa->out->local, sa->out->remote, sa->out->datagram);
         return;
       }
       if (sa->initiator && sa->state == P1State::I_AM1 && !m->encrypted) {
@@ -2089,7 +2206,7 @@ struct Engine::Impl {
       return on_quick(*sa, h, data, now);
     }
     if (h.exchange == is::ExchangeType::INFORMATIONAL) {
-      if (m->encrypted) return on_informational(*sa, h, data, now);
+      if (m->encrypted) return on_informational(*sa, h, data, remote, now);
       // A clear notification is believed only where RFC 2408 5.1 allows nothing better: an
       // answer to our Main Mode 1.
       if (const auto* n = is::find<is::NotifyPayload>(m->payloads);
@@ -2100,7 +2217,15 @@ struct Engine::Impl {
       }
       return;
     }
-    note(sa, 3, fmt::format("exchange type {} not handled", static_cast<unsigned>(h.exchange)));
+    unexpected(*sa, h);
+  }
+
+  // A message this SA has no use for in its state (a Main Mode message after phase 1, a clear
+  // Quick Mode): dropped and counted.
+  void unexpected(Isakmp& sa, const is::Header& h) {
+    ++stats.in_drops;
+    note(&sa, 3, fmt::format("exchange type {} not expected in state {}: dropped", static_cast<unsigned>(h.exchange),
+                             ios_state(sa.state)));
   }
 
   void on_main(Isakmp& sa, const is::Message& m, const Endpoint& local, const Endpoint& remote, ByteView data, TimePoint now) {
@@ -2116,11 +2241,13 @@ struct Engine::Impl {
       } else if (!sa.initiator && sa.state == P1State::R_MM2) {
         remember();
         on_mm3(sa, m, now);
+      } else {
+        unexpected(sa, m.header);
       }
       return;
     }
     bool expect = (sa.initiator && sa.state == P1State::I_MM5) || (!sa.initiator && sa.state == P1State::R_MM4);
-    if (!expect) return;
+    if (!expect) return unexpected(sa, m.header);
     Bytes next;
     auto o = open(sa, m.header, data, sa.iv, next);
     if (!o) return;
@@ -2178,7 +2305,7 @@ struct Engine::Impl {
     ++s.retries;
     ++stats.retransmits;
     note(&sa, 5, fmt::format("Retransmitting (retry {})", s.retries));
-    host.send(s.local, s.remote, s.datagram);
+    send(s.local, s.remote, s.datagram);
     s.next = now + options.retransmit_base * (1 << std::min(s.retries, 10));
   }
 
@@ -2214,7 +2341,7 @@ struct Engine::Impl {
           done.push_back(mid);
         }
       }
-      for (auto mid : done) sa.quick.erase(mid);
+      for (auto mid : done) forget_quick(sa, mid);
       // DPD (RFC 3706): R-U-THERE after a quiet interval; the peer is dead after the retries.
       if (sa.peer_dpd && !sa.replaced && now >= sa.dpd_next) {
         bool quiet = now - sa.last_heard >= policy->dpd.interval;

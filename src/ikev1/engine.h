@@ -53,6 +53,10 @@ struct EngineOptions {
   // per entry, the ASA's `crypto map ... set ikev1 phase1-mode aggressive` does the same.
   bool aggressive = false;
   std::size_t max_sas = 10000;  // ISAKMP SAs, half-open included
+  // Main/Aggressive Modes we answer that have not completed: a flood of Main Mode 1 from
+  // forged addresses fills this, not the table the established SAs and our own negotiations
+  // need. Each lasts at most half_open_timeout.
+  std::size_t half_open_limit = 1000;
 };
 
 struct IpsecSaInfo {
@@ -101,6 +105,8 @@ struct Snapshot {
   std::vector<IpsecSaInfo> ipsec;
 };
 
+// Counters since start. The ones after the first block are those of the ASA's `show crypto
+// isakmp stats` (the cikeGlobal objects of CISCO-IPSEC-FLOW-MONITOR-MIB).
 struct Stats {
   std::uint64_t phase1_completed = 0, phase2_completed = 0;
   std::uint64_t auth_failures = 0;
@@ -112,6 +118,22 @@ struct Stats {
   std::uint64_t dpd_timeouts = 0;
   std::uint64_t negotiation_timeouts = 0;
   std::uint64_t unknown_cookies = 0;
+
+  std::uint64_t in_packets = 0, in_octets = 0, out_packets = 0, out_octets = 0;
+  // Datagrams dropped unprocessed: malformed, unknown cookies, failed decryption or HASH, a
+  // repeat that is not a copy of what was answered, no room for another negotiation.
+  std::uint64_t in_drops = 0;
+  std::uint64_t in_notifies = 0, out_notifies = 0;
+  std::uint64_t in_p2 = 0;          // Quick Modes the peer started
+  std::uint64_t in_p2_invalid = 0;  // Quick Mode messages whose HASH did not verify
+  std::uint64_t in_p2_rejects = 0;  // Quick Modes refused (no crypto map entry or proposal)
+  std::uint64_t in_p2_deletes = 0, out_p2_deletes = 0;  // DELETE of IPsec SAs
+  std::uint64_t out_p2 = 0;         // Quick Modes started here
+  std::uint64_t out_p2_rejects = 0; // ... that the peer refused with a notification
+  std::uint64_t initiator_tunnels = 0, initiator_fails = 0, responder_fails = 0;
+  std::uint64_t capacity_fails = 0;  // negotiations refused: max_sas or half_open_limit reached
+  std::uint64_t hash_failures = 0;   // HASH(1)/(2)/(3) of Quick Mode and Informational
+  std::uint64_t half_open = 0;       // current: responder negotiations not yet complete
 };
 
 class Engine {

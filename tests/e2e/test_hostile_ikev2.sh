@@ -116,7 +116,7 @@ run_case response-without-request "Invalid Message ID" "$NONE" response --source
 run_case reflected "Invalid SPI" "$NONE" reflected --source $ATTACKER --spi-i "$SPI_I" --spi-r "$SPI_R" --mid "$(mid_now)"
 run_case bad-icv "Integrity Check Failures" "$NONE" bad-icv --source $ATTACKER --spi-i "$SPI_I" --spi-r "$SPI_R" --mid "$(mid_now)" --count 300
 refused() {  # every way a forged fragment can be refused and counted
-  echo $(( $(stat_of "Decode Errors") + $(stat_of "Integrity Check Failures") + $(stat_of "Invalid Message ID") + $(stat_of "Duplicate Requests") ))
+  echo $(( $(stat_of "Decode Errors") + $(stat_of "Integrity Check Failures") + $(stat_of "Invalid Message ID") + $(stat_of "Duplicate Requests") + $(stat_of "Invalid Retransmissions") ))
 }
 frag0=$(refused)
 run_case fragments - "$NONE" fragments --source $ATTACKER --spi-i "$SPI_I" --spi-r "$SPI_R" --mid "$(mid_now)" --count 2000

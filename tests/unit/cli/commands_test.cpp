@@ -162,6 +162,45 @@ TEST(Commands, StatsAndRunningConfig) {
   EXPECT_EQ(run.text, "hostname ASA1\ncrypto ikev2 enable outside\n");
 }
 
+TEST(Commands, AsaIsakmpStatsPrintsTheIkev1CountersUnderCiscosNamesThenTheIkev2Ones) {
+  Recorder r;
+  ikev1::Stats v1;
+  v1.phase1_completed = 3;
+  v1.in_packets = 1854;
+  v1.in_drops = 925;
+  v1.decrypt_failures = 7;
+  v1.hash_failures = 2;
+  v1.unknown_cookies = 40;
+  v1.capacity_fails = 5;
+  ikev1::Snapshot snap;
+  snap.isakmp.resize(2);
+  snap.isakmp[0].established = true;  // one active, one still negotiating
+  auto pol = std::make_shared<policy::Policy>();
+  CommandInterpreter::Actions a;
+  a.v1_stats = [&] { return v1; };
+  a.v1_snapshot = [&] { return snap; };
+  a.stats = [&r] { return r.stats; };
+  a.snapshot = [&r] { return r.sas; };
+  CommandInterpreter cli(Personality::Asa, pol, std::move(a));
+  auto s = cli.execute("sh cry isa stats");
+  ASSERT_EQ(s.status, 0) << s.text;
+  EXPECT_EQ(s.text.rfind("Global IKEv1 Statistics\n"
+                         "  Active Tunnels:                    1\n"
+                         "  Previous Tunnels:                  2\n",
+                         0),
+            0u)
+      << s.text;
+  EXPECT_TRUE(contains(s.text, "  In Packets:                     1854\n")) << s.text;
+  EXPECT_TRUE(contains(s.text, "  In Drop Packets:                 925\n")) << s.text;
+  EXPECT_TRUE(contains(s.text, "  System Capacity Fails:             5\n")) << s.text;
+  EXPECT_TRUE(contains(s.text, "  Decrypt Fails:                     7\n")) << s.text;
+  EXPECT_TRUE(contains(s.text, "  Hash Valid Fails:                  2\n")) << s.text;
+  EXPECT_TRUE(contains(s.text, "  No Sa Fails:                      40\n")) << s.text;
+  EXPECT_TRUE(contains(s.text, "\nGlobal IKEv2 Statistics\n")) << s.text;
+  // `show crypto isakmp sa` is still reachable by its abbreviation.
+  EXPECT_EQ(cli.execute("sh cry isa sa").status, 0);
+}
+
 TEST(Commands, ClearCallsTheActionWithThePeer) {
   Recorder r;
   auto cli = make(Personality::Asa, r);

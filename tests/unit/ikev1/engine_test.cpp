@@ -193,11 +193,11 @@ struct Pair : ::testing::Test {
   Config b_cfg{"192.168.1.2", "172.16.1.1", "10.2.1.0", "10.1.1.0"};
   Link link;
   std::unique_ptr<Gateway> a, b;
-  ikev1::EngineOptions a_options;
+  ikev1::EngineOptions a_options, b_options;
 
   void build() {
     a = std::make_unique<Gateway>(&link, a_cfg, 11, a_options);
-    b = std::make_unique<Gateway>(&link, b_cfg, 22);
+    b = std::make_unique<Gateway>(&link, b_cfg, 22, b_options);
     a->dp.connect(b->dp);
     link.gateways = {a.get(), b.get()};
   }
@@ -729,3 +729,146 @@ TEST_F(Pair, ClearAndShutdownSendDeletes) {
 }
 
 }  // namespace
+
+namespace {
+
+// Hands `p` to `to` as if it came over the link and returns how many datagrams `to` sent back.
+std::size_t answers_to(Link& link, Gateway& to, const Packet& p) {
+  std::size_t before = link.queue.size();
+  to.engine->on_datagram(p.to, p.from, p.bytes, link.now);
+  std::size_t n = link.queue.size() - before;
+  link.queue.clear();
+  return n;
+}
+
+}  // namespace
+
+TEST_F(Pair, OnlyAnIdenticalRepeatOfMainMode1IsAnsweredAgain) {
+  // B's MM2 is answered again when A repeats its MM1 (our answer was lost), but a Main Mode 1
+  // with A's cookie and other octets, which anyone who saw the cookie can send from A's
+  // address, gets nothing: it must not make B send to A.
+  build();
+  std::optional<Packet> mm1;
+  link.lose = [&](const Packet& p) {
+    if (p.from.address != a->address) return false;
+    if (!mm1) {
+      mm1 = p;
+      return false;
+    }
+    return true;  // A's MM3 never arrives: B stays waiting with its MM2
+  };
+  ping(1);
+  link.run(1s);
+  ASSERT_TRUE(mm1);
+  link.queue.clear();
+  Packet other = *mm1;
+  other.bytes.back() ^= 0x01;  // inside the last vendor ID
+  const auto& s = b->engine->stats();
+  auto drops = s.in_drops;
+  EXPECT_EQ(answers_to(link, *b, other), 0u);
+  EXPECT_EQ(s.in_drops, drops + 1);
+  EXPECT_EQ(s.duplicates, 0u);
+  EXPECT_TRUE(b->traced("Mode 1 with the cookie of a negotiation but other content"));
+  EXPECT_EQ(answers_to(link, *b, *mm1), 1u);
+  EXPECT_EQ(s.duplicates, 1u);
+  EXPECT_EQ(b->snap().isakmp.size(), 1u);
+}
+
+TEST_F(Pair, AMainMode1FloodIsBoundedByTheHalfOpenLimitAndTheTunnelStays) {
+  b_cfg.peer = nullptr;  // a dynamic map with a wildcard key: every address may negotiate
+  b_options.half_open_limit = 5;
+  build();
+  std::optional<Packet> mm1;
+  link.lose = [&](const Packet& p) {
+    if (!mm1 && p.from.address == a->address) mm1 = p;
+    return false;
+  };
+  ping(1);
+  link.run(5s);
+  ASSERT_EQ(b->established(), 1u);
+  ASSERT_TRUE(mm1);
+  ASSERT_EQ(delivered_to_b(), 1u);  // the ping that brought the tunnel up
+  link.lose = nullptr;
+  for (std::uint32_t i = 0; i < 10; ++i) {
+    Packet p = *mm1;
+    p.from = {IpAddress::v4(ip("172.16.1.100").v4_value() + i), 500};
+    store_be64(p.bytes.data(), 0x1000 + i);  // CKY-I
+    b->engine->on_datagram(p.to, p.from, p.bytes, link.now);
+  }
+  link.queue.clear();
+  const auto& s = b->engine->stats();
+  EXPECT_EQ(s.half_open, 5u);
+  EXPECT_EQ(s.capacity_fails, 5u);
+  EXPECT_EQ(b->snap().isakmp.size(), 6u);
+  EXPECT_EQ(ping(2), dataplane::FakeDataPlane::SendOutcome::Sent);
+  EXPECT_EQ(delivered_to_b(), 1u);
+  // Nobody completes them: they go after the half-open timeout, counted as responder failures.
+  link.run(65s);
+  EXPECT_EQ(s.half_open, 0u);
+  EXPECT_EQ(s.responder_fails, 5u);
+  EXPECT_EQ(b->established(), 1u);
+  EXPECT_EQ(b->snap().isakmp.size(), 1u);
+  EXPECT_EQ(ping(3), dataplane::FakeDataPlane::SendOutcome::Sent);
+  EXPECT_EQ(delivered_to_b(), 1u);
+  // The ASA's counters of the exchange: packets both ways, one Quick Mode answered.
+  EXPECT_GT(s.in_packets, 10u);
+  EXPECT_GT(s.out_packets, 0u);
+  EXPECT_EQ(s.in_p2, 1u);
+}
+
+TEST_F(Pair, AReplayedQuickMode1NeverStartsASecondExchange) {
+  build();
+  std::optional<Packet> qm1;
+  link.lose = [&](const Packet& p) {
+    auto h = wire::isakmp::peek_header(p.bytes);
+    if (!qm1 && h && h->exchange == wire::isakmp::ExchangeType::QUICK && p.from.address == a->address) qm1 = p;
+    return false;
+  };
+  ping(1);
+  link.run(5s);
+  ASSERT_TRUE(qm1);
+  ASSERT_EQ(b->snap().ipsec.size(), 1u);
+  const auto& s = b->engine->stats();
+  // While B still holds the finished exchange (QM3 came, so A has its QM2): dropped.
+  auto drops = s.in_drops;
+  EXPECT_EQ(answers_to(link, *b, *qm1), 0u);
+  EXPECT_EQ(s.in_drops, drops + 1);
+  // Later its HASH(1) still verifies, but the Message ID is spent: dropped, nothing created.
+  link.run(40s);
+  auto invalid = s.in_p2_invalid;
+  EXPECT_EQ(answers_to(link, *b, *qm1), 0u);
+  EXPECT_EQ(s.in_p2_invalid, invalid + 1);
+  EXPECT_EQ(s.in_p2, 1u);
+  EXPECT_TRUE(b->traced("replay dropped"));
+  EXPECT_EQ(b->snap().ipsec.size(), 1u);
+  EXPECT_EQ(b->dp.sa_count(), 2u);
+}
+
+TEST_F(Pair, ARepeatedQuickMode3IsAnsweredByNothingSoNoCopyCanStartALoop) {
+  // The initiator answers a repeated QM2 with QM3 (its QM3 was lost). Were the responder to
+  // answer a repeated QM3 with QM2, one copy of either would bounce between the two for good.
+  build();
+  std::vector<Packet> quick;
+  link.lose = [&](const Packet& p) {
+    auto h = wire::isakmp::peek_header(p.bytes);
+    if (h && h->exchange == wire::isakmp::ExchangeType::QUICK) quick.push_back(p);
+    return false;
+  };
+  ping(1);
+  link.run(5s);
+  ASSERT_GE(quick.size(), 3u);  // QM1, QM2, QM3 of A's Quick Mode
+  link.lose = nullptr;
+  const Packet& qm2 = quick[1];
+  const Packet& qm3 = quick[2];
+  ASSERT_EQ(qm2.from.address, b->address);
+  ASSERT_EQ(qm3.from.address, a->address);
+  EXPECT_EQ(answers_to(link, *b, qm3), 0u);
+  EXPECT_EQ(answers_to(link, *a, qm2), 1u);  // QM3 again
+  // And the whole link stays quiet: deliver a copy of QM2 and run.
+  std::size_t carried = link.carried;
+  link.queue.push_back(qm2);
+  link.run(2s);
+  EXPECT_LE(link.carried - carried, 3u);
+  EXPECT_EQ(a->snap().ipsec.size(), 1u);
+  EXPECT_EQ(b->snap().ipsec.size(), 1u);
+}
