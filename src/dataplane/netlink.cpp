@@ -4,12 +4,15 @@
 #include <linux/fib_rules.h>
 #include <linux/if.h>
 #include <linux/if_link.h>
+#include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -197,6 +200,11 @@ Result<void> Netlink::add_rule(const RuleSpec& r) {
   return {};
 }
 
+Result<bool> Netlink::ensure_rule(const RuleSpec& r) {
+  if (auto res = add_rule(r); !res) return std::unexpected(res.error());
+  return last_errno_ != EEXIST;
+}
+
 Result<void> Netlink::delete_rule(const RuleSpec& r) {
   std::array<char, 512> buf{};
   nlmsghdr* nlh = mnl_nlmsg_put_header(buf.data());
@@ -260,6 +268,117 @@ Result<int> Netlink::delete_rules_of_table(std::uint32_t table, std::uint32_t pr
     }
   }
   return deleted;
+}
+
+}  // namespace ikegate::dataplane
+
+namespace ikegate::dataplane {
+
+// ---- Notifications ----
+
+Result<NetlinkMonitor> NetlinkMonitor::open() {
+  const int fd = ::socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (fd < 0) return fail(fmt::format("netlink monitor: socket: {}", std::strerror(errno)));
+  NetlinkMonitor m(fd);
+  sockaddr_nl sa{};
+  sa.nl_family = AF_NETLINK;
+  sa.nl_groups = RTMGRP_LINK | RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE | RTMGRP_IPV4_RULE;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) < 0)
+    return fail(fmt::format("netlink monitor: bind: {}", std::strerror(errno)));
+  int group = RTNLGRP_IPV6_RULE;  // beyond the 32-bit legacy group mask
+  (void)::setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group, sizeof group);
+  const int rcvbuf = 1 << 20;
+  (void)::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+  return m;
+}
+
+NetlinkMonitor::NetlinkMonitor(NetlinkMonitor&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+NetlinkMonitor& NetlinkMonitor::operator=(NetlinkMonitor&& o) noexcept {
+  if (this != &o) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = std::exchange(o.fd_, -1);
+  }
+  return *this;
+}
+NetlinkMonitor::~NetlinkMonitor() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+namespace {
+
+RuleSpec rule_of(const nlmsghdr* m) {
+  const auto* h = static_cast<const fib_rule_hdr*>(mnl_nlmsg_get_payload(m));
+  RuleSpec r;
+  r.family = h->family == AF_INET6 ? IpAddress::Family::V6 : IpAddress::Family::V4;
+  r.table = h->table;
+  auto prefix = [&](const nlattr* a, int length) -> std::optional<Prefix> {
+    const auto* p = static_cast<const std::uint8_t*>(mnl_attr_get_payload(a));
+    auto addr = IpAddress::from_bytes(ByteView(p, mnl_attr_get_payload_len(a)));
+    if (!addr) return std::nullopt;
+    return Prefix{*addr, length};
+  };
+  const char* tail = static_cast<const char*>(mnl_nlmsg_get_payload_tail(m));
+  for (auto* a = static_cast<const nlattr*>(mnl_nlmsg_get_payload_offset(m, sizeof(fib_rule_hdr)));
+       mnl_attr_ok(a, static_cast<int>(tail - reinterpret_cast<const char*>(a))); a = mnl_attr_next(a)) {
+    switch (mnl_attr_get_type(a)) {
+      case FRA_TABLE: r.table = mnl_attr_get_u32(a); break;
+      case FRA_PRIORITY: r.priority = mnl_attr_get_u32(a); break;
+      case FRA_SRC: r.src = prefix(a, h->src_len); break;
+      case FRA_DST: r.dst = prefix(a, h->dst_len); break;
+      default: break;
+    }
+  }
+  return r;
+}
+
+std::uint32_t route_table(const nlmsghdr* m) {
+  const auto* r = static_cast<const rtmsg*>(mnl_nlmsg_get_payload(m));
+  std::uint32_t table = r->rtm_table;
+  const char* tail = static_cast<const char*>(mnl_nlmsg_get_payload_tail(m));
+  for (auto* a = static_cast<const nlattr*>(mnl_nlmsg_get_payload_offset(m, sizeof(rtmsg)));
+       mnl_attr_ok(a, static_cast<int>(tail - reinterpret_cast<const char*>(a))); a = mnl_attr_next(a))
+    if (mnl_attr_get_type(a) == RTA_TABLE) table = mnl_attr_get_u32(a);
+  return table;
+}
+
+}  // namespace
+
+std::vector<KernelChange> NetlinkMonitor::read(int ifindex, std::uint32_t table) {
+  std::vector<KernelChange> out;
+  std::array<char, kRecvBuf> buf;
+  while (true) {
+    const ssize_t n = ::recv(fd_, buf.data(), buf.size(), 0);
+    if (n < 0) {
+      if (errno == ENOBUFS) {
+        out.push_back({KernelChange::Kind::Lost});
+        continue;
+      }
+      return out;  // EAGAIN: drained
+    }
+    int left = static_cast<int>(n);
+    for (auto* m = reinterpret_cast<const nlmsghdr*>(buf.data()); mnl_nlmsg_ok(m, left); m = mnl_nlmsg_next(m, &left)) {
+      switch (m->nlmsg_type) {
+        case RTM_DELLINK:
+        case RTM_NEWLINK: {
+          const auto* ifm = static_cast<const ifinfomsg*>(mnl_nlmsg_get_payload(m));
+          if (ifm->ifi_index != ifindex) break;
+          if (m->nlmsg_type == RTM_DELLINK)
+            out.push_back({KernelChange::Kind::LinkDeleted});
+          else if (!(ifm->ifi_flags & IFF_UP))
+            out.push_back({KernelChange::Kind::LinkDown});
+          break;
+        }
+        case RTM_DELROUTE:
+          if (route_table(m) == table) out.push_back({KernelChange::Kind::RouteDeleted});
+          break;
+        case RTM_DELRULE:
+          if (RuleSpec r = rule_of(m); r.table == table) out.push_back({KernelChange::Kind::RuleDeleted, r});
+          break;
+        default:
+          break;
+      }
+    }
+  }
 }
 
 }  // namespace ikegate::dataplane

@@ -50,6 +50,8 @@ class Netlink {
   Result<void> delete_link(const std::string& name);  // ENODEV is success
   Result<void> add_default_route(IpAddress::Family family, int ifindex, std::uint32_t table);
   Result<void> add_rule(const RuleSpec& r);
+  // add_rule that says whether the rule was missing (true: it was added; false: it was there).
+  Result<bool> ensure_rule(const RuleSpec& r);
   Result<void> delete_rule(const RuleSpec& r);  // ENOENT is success
   // Deletes every rule (both families) whose table is `table` or whose priority is in
   // [prio_lo, prio_hi] and which looks up the main table by fwmark (our bypass rule).
@@ -65,6 +67,32 @@ class Netlink {
   std::uint32_t seq_ = 1;
   std::uint32_t portid_ = 0;
   int last_errno_ = 0;
+};
+
+// What someone else did to the kernel state the data plane installed, as rtnetlink announces
+// it (RTNLGRP_LINK, the IPv4/IPv6 route and rule groups) on a socket of its own.
+struct KernelChange {
+  enum class Kind { LinkDeleted, LinkDown, RouteDeleted, RuleDeleted, Lost };
+  Kind kind;
+  RuleSpec rule;  // RuleDeleted: its family, prefixes, priority and table (not its ports)
+};
+
+class NetlinkMonitor {
+ public:
+  static Result<NetlinkMonitor> open();
+  NetlinkMonitor(NetlinkMonitor&&) noexcept;
+  NetlinkMonitor& operator=(NetlinkMonitor&&) noexcept;
+  ~NetlinkMonitor();
+
+  int fd() const { return fd_; }
+  // Drains the socket: the deletions of the link `ifindex`, of routes in `table` and of rules
+  // that look up `table`, and the link going down. Lost when the kernel dropped notifications
+  // (ENOBUFS): the caller must assume anything may be gone.
+  std::vector<KernelChange> read(int ifindex, std::uint32_t table);
+
+ private:
+  explicit NetlinkMonitor(int fd) : fd_(fd) {}
+  int fd_ = -1;
 };
 
 }  // namespace ikegate::dataplane

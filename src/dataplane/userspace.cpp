@@ -19,6 +19,7 @@
 #include <cerrno>
 #include <cstring>
 #include <deque>
+#include <iterator>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -119,6 +120,7 @@ class UserspaceDataPlane final : public DataPlane {
   Result<std::uint32_t> allocate_spi() override;
   Result<void> add_sa(const SaParams&) override;
   Result<void> delete_sa(std::uint32_t spi, Direction) override;
+  Result<void> update_sa_remote(std::uint32_t spi, const Endpoint& remote) override;
   Result<void> add_policy(const PolicyParams&) override;
   Result<void> delete_policy(std::uint32_t reqid) override;
   std::optional<SaCounters> counters(std::uint32_t spi, Direction) const override;
@@ -147,11 +149,18 @@ class UserspaceDataPlane final : public DataPlane {
   void wake();
   RuleSpec bypass_rule(IpAddress::Family f) const;
   void remove_rules(PolicyState& p);
+  Result<void> open_tun();
+  Result<void> route_into_tun(Netlink& nl);
+  void repair(const std::vector<KernelChange>& changes, int epoll_fd);
 
   UserspaceOptions opts_;
   std::optional<Netlink> nl_;  // control thread only
+  // Packet thread only: notices what someone else deletes (`ip link del`, `ip rule del`, ...)
+  // and puts it back, through its own rtnetlink socket.
+  std::optional<NetlinkMonitor> monitor_;
+  std::optional<Netlink> repair_nl_;
   Fd tun_, esp4_, esp6_, wake_, event_;
-  int ifindex_ = 0;
+  int ifindex_ = 0;        // written by start() and then by the packet thread alone
   bool offload_ = false;  // TUNSETOFFLOAD accepted: TSO super-packets both ways
   std::atomic<int> encap4_{-1}, encap6_{-1};
   bool shut_down_ = false;
@@ -189,28 +198,21 @@ Result<void> UserspaceDataPlane::start() {
   if (opts_.mtu < 576 || opts_.mtu > 1500) return fail("userspace data plane: TUN MTU must be 576..1500");
   if (opts_.tun_name.empty() || opts_.tun_name.size() >= IFNAMSIZ) return fail("userspace data plane: bad TUN name");
 
-  // IFF_NO_PI: packets start at the IP header. Not persistent: the device disappears with the
-  // file descriptor, so even a killed instance leaves no TUN device behind. IFF_VNET_HDR: every
-  // packet is preceded by a virtio_net_hdr, which with TSO and checksum offload lets the kernel
-  // hand over (and accept) TCP super-packets of up to 64 KiB: one read() or write() for what
-  // would otherwise be some 45 packets, segmented or coalesced here (offload.h).
-  tun_ = Fd(::open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC));
-  if (!tun_) return fail(errno_text("open /dev/net/tun"));
-  ifreq ifr{};
-  ifr.ifr_flags = IFF_TUN | IFF_NO_PI | IFF_VNET_HDR;
-  std::memcpy(ifr.ifr_name, opts_.tun_name.c_str(), opts_.tun_name.size());
-  if (::ioctl(tun_.get(), TUNSETIFF, &ifr) < 0) return fail(errno_text("TUNSETIFF"));
-  const unsigned offloads = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
-  offload_ = ::ioctl(tun_.get(), TUNSETOFFLOAD, offloads) == 0;  // without: one packet per read
-  ifindex_ = static_cast<int>(if_nametoindex(opts_.tun_name.c_str()));
-  if (ifindex_ == 0) return fail(errno_text("if_nametoindex"));
-
+  if (auto r = open_tun(); !r) return r;
   auto nl = Netlink::open();
   if (!nl) return std::unexpected(nl.error());
   nl_.emplace(std::move(*nl));
-  if (auto r = nl_->link_up(ifindex_, opts_.mtu); !r) return r;
-  if (auto r = nl_->add_default_route(IpAddress::Family::V4, ifindex_, opts_.route_table); !r) return r;
-  (void)nl_->add_default_route(IpAddress::Family::V6, ifindex_, opts_.route_table);  // IPv6 may be off
+  if (auto r = route_into_tun(*nl_); !r) return r;
+  // Without the monitor the data plane works, but does not repair what others delete.
+  auto monitor = NetlinkMonitor::open();
+  auto repair_nl = Netlink::open();
+  if (monitor && repair_nl) {
+    monitor_.emplace(std::move(*monitor));
+    repair_nl_.emplace(std::move(*repair_nl));
+  } else {
+    fmt::print(stderr, "userspace data plane: no rtnetlink notifications ({}); deleted routes and rules are not restored\n",
+               monitor ? repair_nl.error().message : monitor.error().message);
+  }
 
   esp4_ = Fd(::socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ESP));
   if (!esp4_) return fail(errno_text("raw ESP socket"));
@@ -237,6 +239,94 @@ Result<void> UserspaceDataPlane::start() {
   if (!wake_ || !event_) return fail(errno_text("eventfd"));
   thread_ = std::thread([this] { run(); });
   return {};
+}
+
+// IFF_NO_PI: packets start at the IP header. Not persistent: the device disappears with the
+// file descriptor, so even a killed instance leaves no TUN device behind. IFF_VNET_HDR: every
+// packet is preceded by a virtio_net_hdr, which with TSO and checksum offload lets the kernel
+// hand over (and accept) TCP super-packets of up to 64 KiB: one read() or write() for what
+// would otherwise be some 45 packets, segmented or coalesced here (offload.h).
+Result<void> UserspaceDataPlane::open_tun() {
+  Fd tun(::open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC));
+  if (!tun) return fail(errno_text("open /dev/net/tun"));
+  ifreq ifr{};
+  ifr.ifr_flags = IFF_TUN | IFF_NO_PI | IFF_VNET_HDR;
+  std::memcpy(ifr.ifr_name, opts_.tun_name.c_str(), opts_.tun_name.size());
+  if (::ioctl(tun.get(), TUNSETIFF, &ifr) < 0) return fail(errno_text("TUNSETIFF"));
+  const unsigned offloads = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
+  const bool offload = ::ioctl(tun.get(), TUNSETOFFLOAD, offloads) == 0;  // without: one packet per read
+  const int ifindex = static_cast<int>(if_nametoindex(opts_.tun_name.c_str()));
+  if (ifindex == 0) return fail(errno_text("if_nametoindex"));
+  tun_ = std::move(tun);
+  offload_ = offload;
+  ifindex_ = ifindex;
+  return {};
+}
+
+// The TUN device up with its MTU, and the default routes of our table into it.
+Result<void> UserspaceDataPlane::route_into_tun(Netlink& nl) {
+  if (auto r = nl.link_up(ifindex_, opts_.mtu); !r) return r;
+  if (auto r = nl.add_default_route(IpAddress::Family::V4, ifindex_, opts_.route_table); !r) return r;
+  (void)nl.add_default_route(IpAddress::Family::V6, ifindex_, opts_.route_table);  // IPv6 may be off
+  return {};
+}
+
+// Someone deleted or downed what we installed (an operator's `ip link del ikegate0`, `ip route
+// flush table 4500`, `ip rule del ...`, a network manager). Protected traffic would then miss
+// the TUN device: dropped, or, where the main table has a route, sent in the clear. So the
+// device, its routes and every rule of a live policy are put back, each repair logged.
+// Our own rule deletions (delete_policy) also announce themselves here; their policies are
+// gone from policies_ first, so nothing of theirs is restored.
+void UserspaceDataPlane::repair(const std::vector<KernelChange>& changes, int epoll_fd) {
+  using K = KernelChange::Kind;
+  auto seen = [&](K k) { return std::any_of(changes.begin(), changes.end(), [&](const auto& c) { return c.kind == k; }); };
+  auto log = [&](std::string_view text) { fmt::print(stderr, "userspace data plane: {}\n", text); };
+  bool lost = seen(K::Lost);
+  if (lost) log("rtnetlink notifications were lost; checking the TUN device, its routes and rules");
+  const bool gone = seen(K::LinkDeleted) ||
+                    (lost && static_cast<int>(if_nametoindex(opts_.tun_name.c_str())) != ifindex_);
+  if (gone) {
+    const int old_fd = tun_.get();
+    if (auto r = open_tun(); !r) {
+      log(fmt::format("TUN device {} was deleted and cannot be re-created: {}", opts_.tun_name, r.error().message));
+      return;
+    }
+    ::epoll_ctl(epoll_fd, EPOLL_CTL_DEL, old_fd, nullptr);  // closed already: harmless
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = tun_.get();
+    ::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, tun_.get(), &ev);
+    log(fmt::format("TUN device {} was deleted; re-created it", opts_.tun_name));
+  }
+  if (gone || lost || seen(K::LinkDown) || seen(K::RouteDeleted)) {
+    if (auto r = route_into_tun(*repair_nl_); !r) {
+      log("cannot restore the TUN device's routes: " + r.error().message);
+    } else if (!gone) {
+      log(fmt::format("TUN device {} was set down or its routes in table {} deleted; restored them", opts_.tun_name,
+                      opts_.route_table));
+    }
+  }
+  // The rules to put back: all of ours after lost notifications, else those announced deleted.
+  auto deleted = [&](const RuleSpec& r) {
+    return lost || std::any_of(changes.begin(), changes.end(), [&](const KernelChange& c) {
+             return c.kind == K::RuleDeleted && c.rule.family == r.family && c.rule.src == r.src &&
+                    c.rule.dst == r.dst && c.rule.priority == r.priority;
+           });
+  };
+  std::vector<RuleSpec> rules;
+  std::copy_if(bypass_rules_.begin(), bypass_rules_.end(), std::back_inserter(rules), deleted);
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [reqid, st] : policies_)
+      std::copy_if(st.rules.begin(), st.rules.end(), std::back_inserter(rules), deleted);
+  }
+  std::size_t restored = 0;
+  for (const RuleSpec& r : rules) {
+    auto added = repair_nl_->ensure_rule(r);
+    if (!added) log("cannot restore a policy-routing rule: " + added.error().message);
+    restored += added && *added ? 1 : 0;
+  }
+  if (restored > 0) log(fmt::format("{} policy-routing rule(s) of table {} were deleted; restored them", restored, opts_.route_table));
 }
 
 RuleSpec UserspaceDataPlane::bypass_rule(IpAddress::Family f) const {
@@ -284,6 +374,17 @@ Result<void> UserspaceDataPlane::add_sa(const SaParams& p) {
     }
   }
   if (p.direction == Direction::Outbound) wake();
+  return {};
+}
+
+Result<void> UserspaceDataPlane::update_sa_remote(std::uint32_t spi, const Endpoint& remote) {
+  std::lock_guard lock(mu_);
+  auto it = outbound_.find(spi);
+  if (it == outbound_.end()) return fail(fmt::format("no SA {:08x} (outbound)", spi));
+  SaParams& p = it->second->params;
+  if (p.remote.family() != remote.address.family()) return fail("a new peer address must be of the same family");
+  p.remote = remote.address;
+  if (p.encap_remote_port) p.encap_remote_port = remote.port;
   return {};
 }
 
@@ -437,7 +538,8 @@ Result<void> UserspaceDataPlane::shutdown() {
 void UserspaceDataPlane::run() {
   Fd ep(::epoll_create1(EPOLL_CLOEXEC));
   if (!ep) return;
-  for (int fd : {tun_.get(), esp4_.get(), esp6_.get(), wake_.get()}) {
+  const int monitor_fd = monitor_ ? monitor_->fd() : -1;
+  for (int fd : {tun_.get(), esp4_.get(), esp6_.get(), wake_.get(), monitor_fd}) {
     if (fd < 0) continue;
     epoll_event ev{};
     ev.events = EPOLLIN;
@@ -455,6 +557,9 @@ void UserspaceDataPlane::run() {
         flush_acquire_queues();
       } else if (fd == tun_.get()) {
         read_tun();
+      } else if (fd == monitor_fd) {
+        auto changes = monitor_->read(ifindex_, opts_.route_table);
+        if (!changes.empty()) repair(changes, ep.get());
       } else {
         read_esp(fd, fd == esp4_.get());
       }
