@@ -8,7 +8,7 @@ packages=(
   libssl-dev libfmt-dev libevent-dev libmnl-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   clang-16 libclang-rt-16-dev
-  iproute2 iputils-ping nftables procps psmisc tshark python3 python3-cryptography
+  iproute2 iputils-ping nftables conntrack procps psmisc tshark python3 python3-cryptography
   strongswan-charon strongswan-swanctl strongswan-starter libcharon-extra-plugins libstrongswan-standard-plugins libstrongswan-extra-plugins
   qemu-system-x86 xz-utils zstd
   # Libreswan's runtime libraries and NSS's certutil: the package itself conflicts with

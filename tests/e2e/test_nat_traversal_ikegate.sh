@@ -11,7 +11,8 @@
 # detect the NAT (show: "NAT-T is detected inside" on ASA1, "outside" on ASA2), IKE moves from
 # 500 to 4500 after IKE_SA_INIT, ESP travels in UDP 4500 (never as IP protocol 50), ASA2 follows
 # the NAT's rewritten ports, pings pass both ways with counters equal to them, and ASA1 sends
-# NAT keepalives (every 20 s) that keep the mapping open.
+# NAT keepalives (every 20 s) that keep the mapping open. Then the NAT forgets its mappings
+# and picks new ports: ASA2 follows ASA1's next authenticated message, IKE and ESP alike.
 #
 # Usage: test_nat_traversal_ikegate.sh path/to/ikegate   (as root; skips without tshark)
 set -u
@@ -76,6 +77,39 @@ check "ASA2: remote crypto endpoint is the NAT's mapping 10.0.0.1/$peer_port" \
 sleep $((UP_AT + 23 - SECONDS > 0 ? UP_AT + 23 - SECONDS : 0))
 check "ping after the keepalive interval still passes (mapping kept open)" \
   test "$(received "$NS_H2" 192.168.2.99 192.168.1.1 2)" = 2
+
+# The NAT loses its mappings (conntrack flushed) and maps ASA1 to new ports (30000-39999).
+# ASA2's ESP to the old mapping is dropped by the NAT; ASA1 hears nothing and its DPD goes out
+# from the new mapping; ASA2 follows that authenticated message with the IKE SA and the CHILD
+# SAs' ESP (RFC 7296 2.23), with no new negotiation.
+CASE=nat-mapping-changed
+spi_before=$(gw asa2 show crypto ikev2 sa detail | sed -n 's/.*Local spi: *\([0-9A-F]*\).*/\1/p' | head -1)
+if command -v conntrack >/dev/null; then
+  ip netns exec "$NS_NAT" nft -f - <<'EOF2'
+flush chain ip natbox postrouting
+add rule ip natbox postrouting oifname "pub" meta l4proto udp masquerade to :30000-39999
+EOF2
+  ip netns exec "$NS_NAT" conntrack -D -p udp >/dev/null 2>&1
+  new_port() { gw asa2 show crypto ikev2 sa | sed -n 's/.* 10.0.0.2\/4500 *10.0.0.1\/\([0-9]*\) *READY.*/\1/p'; }
+  moved() { p=$(new_port); test -n "$p" && test "$p" -ge 30000 -a "$p" -le 39999; }
+  pings_back() { test "$(received "$NS_H2" 192.168.2.99 192.168.1.1 1)" = 1; }
+  t0=$SECONDS
+  # ASA1's traffic keeps the new mapping busy; its DPD fires when nothing comes back.
+  for i in $(seq 40); do received "$NS_H1" 192.168.1.1 192.168.2.99 1 >/dev/null; moved && break; sleep 0.5; done
+  check "ASA2's IKE SA follows the new mapping (10.0.0.1/$(new_port)) within 40 s" moved
+  echo "     | followed after $((SECONDS - t0)) s"
+  check "ASA2 logs it" grep -q "NAT mapping changed" "$RUN_DIR/asa2.log"
+  check "ping 192.168.2.99 -> 192.168.1.1 passes again" wait_for 10 pings_back
+  check "then every ping passes both ways" \
+    test "$(received "$NS_H2" 192.168.2.99 192.168.1.1 3)$(received "$NS_H1" 192.168.1.1 192.168.2.99 3)" = 33
+  check "ASA2: the CHILD SAs' remote crypto endpoint is the new mapping" \
+    contains "$(gw asa2 show crypto ipsec sa)" "remote crypto endpt.: 10.0.0.1/$(new_port)"
+  check "the same IKE SA (no new negotiation)" \
+    test "$(gw asa2 show crypto ikev2 sa detail | sed -n 's/.*Local spi: *\([0-9A-F]*\).*/\1/p' | head -1)" = "$spi_before"
+else
+  echo "SKIP - $CASE: needs conntrack (scripts/deps.sh installs it)"
+fi
+CASE=capture
 cap_stop
 
 # What crossed the NAT's public side, as tshark decodes it.
