@@ -2347,7 +2347,7 @@ struct Engine::Impl {
         bool quiet = now - sa.last_heard >= policy->dpd.interval;
         if (sa.dpd_outstanding > options.dpd_retries) {
           ++stats.dpd_timeouts;
-          note(&sa, 1, "DPD: peer not responding; deleting its SAs");
+          note(&sa, 1, fmt::format("DPD: peer {} not responding; deleting its SAs", sa.remote.address.to_string()));
           dead.push_back(ci);
           continue;
         }

@@ -511,7 +511,7 @@ TEST_F(Pair, DeadPeerIsDetectedAndItsSasRemoved) {
   EXPECT_TRUE(a->snap().isakmp.empty());
   EXPECT_TRUE(a->snap().ipsec.empty());
   EXPECT_EQ(a->dp.sa_count(), 0u);
-  EXPECT_TRUE(a->traced("DPD: peer not responding"));
+  EXPECT_TRUE(a->traced("DPD: peer 192.168.1.2 not responding"));
 }
 
 TEST_F(Pair, DpdAnswersKeepAnIdleTunnelUp) {
