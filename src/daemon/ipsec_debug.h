@@ -28,6 +28,9 @@ class IpsecDebugDataPlane final : public dataplane::DataPlane {
   Result<std::uint32_t> allocate_spi() override { return inner_->allocate_spi(); }
   Result<void> add_sa(const dataplane::SaParams& p) override;
   Result<void> delete_sa(std::uint32_t spi, dataplane::Direction d) override;
+  Result<void> update_sa_remote(std::uint32_t spi, const Endpoint& remote) override {
+    return inner_->update_sa_remote(spi, remote);
+  }
   Result<void> add_policy(const dataplane::PolicyParams& p) override;
   Result<void> delete_policy(std::uint32_t reqid) override;
   std::optional<dataplane::SaCounters> counters(std::uint32_t spi, dataplane::Direction d) const override {

@@ -25,6 +25,7 @@ class NullDataPlane final : public dataplane::DataPlane {
     if (d == dataplane::Direction::Inbound) spis_.erase(spi);
     return {};
   }
+  Result<void> update_sa_remote(std::uint32_t, const Endpoint&) override { return {}; }
   Result<void> add_policy(const dataplane::PolicyParams&) override { return {}; }
   Result<void> delete_policy(std::uint32_t) override { return {}; }
   std::optional<dataplane::SaCounters> counters(std::uint32_t, dataplane::Direction) const override {
