@@ -60,13 +60,14 @@ check "ASA2 starts" gw_start asa2 "$NS_ASA2" "$ASA2_CFG"
 ip netns exec "$NS_ASA2" timeout 250 "$PY" tests/e2e/hostile/ikev1_hostile.py capture --target 10.0.0.2 \
   --source 10.0.0.1 --device gi0-1 --replay "$RUN_DIR/qm1" --count 240 &
 CAP_PID=$!
-sleep 0.5
+wait_for 30 test -e "$RUN_DIR/qm1.ready"
 got=$(ping_from 192.168.1.1 192.168.2.99 5 2>/dev/null | sed -n 's/.* \([0-9]*\) received.*/\1/p')
 check "the IKEv1 tunnel comes up (${got:-0} of 5 pings answered)" test "${got:-0}" -ge 3
 T_UP=$SECONDS
 check "ASA2: an ISAKMP SA with 10.0.0.1" contains "$(gw asa2 show crypto isakmp sa)" "IKE Peer: 10.0.0.1"
-wait_for 5 test -s "$RUN_DIR/qm1.cookies"
-read -r CKY_I CKY_R <"$RUN_DIR/qm1.cookies" 2>/dev/null
+wait_for 10 test -s "$RUN_DIR/qm1.cookies"
+CKY_I="" CKY_R=""
+[ -s "$RUN_DIR/qm1.cookies" ] && read -r CKY_I CKY_R <"$RUN_DIR/qm1.cookies"
 check "the live SA's cookies were seen on the wire (${CKY_I:-?}/${CKY_R:-?})" test -n "${CKY_I:-}" -a -n "${CKY_R:-}"
 SPIS=$(inbound_spis)
 check "ASA2 shows its inbound ESP SPI ($SPIS)" test -n "$SPIS"

@@ -222,6 +222,8 @@ def replay(a):
 def capture(a):
     s = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(0x0800))
     s.bind((a.device, 0))
+    with open(a.replay + ".ready", "w"):  # the caller waits for this before it starts the tunnel
+        pass
     end = time.time() + a.count
     src, dst = socket.inet_aton(a.source[0]), socket.inet_aton(a.target)
     seen = set()
