@@ -34,6 +34,9 @@ namespace ikegate::daemon {
 
 namespace {
 
+// The userspace data plane's fwmark (as its route table, 4500).
+constexpr std::uint32_t kUserspaceFwmark = 0x4500;
+
 std::string timestamp() {
   std::time_t t = std::time(nullptr);
   std::tm tm{};
@@ -318,6 +321,9 @@ class Gateway final : public ikev2::Host {
     }
     dataplane::UserspaceOptions uo;
     uo.tun_name = options_.tun_name;
+    // ESP and IKE leave with this mark and bypass the crypto map rules, so an ACL that covers
+    // the gateways' own addresses cannot loop them into the TUN device.
+    uo.fwmark = kUserspaceFwmark;
     (void)dataplane::cleanup_stale(uo);
     auto dp = dataplane::make_userspace_dataplane(uo);
     if (!dp) return fail("userspace data plane: " + dp.error().message);

@@ -128,6 +128,7 @@ class UserspaceDataPlane final : public DataPlane {
   std::vector<Event> drain_events() override;
   void inject_udp_esp(ByteView esp, const Endpoint& from, const Endpoint& to) override;
   void set_encap_socket(int fd) override;
+  void exempt_ike_socket(int fd) override;
   Result<void> shutdown() override;
 
  private:
@@ -501,6 +502,13 @@ void UserspaceDataPlane::set_encap_socket(int fd) {
   if (opts_.fwmark) (void)::setsockopt(fd, SOL_SOCKET, SO_MARK, &opts_.fwmark, sizeof opts_.fwmark);
   raise_rcvbuf(fd);  // the ESP-in-UDP share of the socket's traffic comes in bursts
   (domain == AF_INET6 ? encap6_ : encap4_) = fd;
+}
+
+// IKE on UDP 500 carries our fwmark like the ESP sockets, so the bypass rule sends it to the
+// main table even when a crypto ACL covers the gateways' own addresses.
+void UserspaceDataPlane::exempt_ike_socket(int fd) {
+  if (fd >= 0 && opts_.fwmark)
+    (void)::setsockopt(fd, SOL_SOCKET, SO_MARK, &opts_.fwmark, sizeof opts_.fwmark);
 }
 
 Result<void> UserspaceDataPlane::shutdown() {

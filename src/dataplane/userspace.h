@@ -35,7 +35,8 @@ struct UserspaceOptions {
   std::uint32_t rule_priority_span = 10000;  // our rules live in [base - 1, base + span)
   // Nonzero: outer ESP packets carry this fwmark (SO_MARK) and a rule at base - 1 sends marked
   // packets to the main table, so selectors covering the gateway's own addresses cannot loop
-  // ESP back into the TUN device. The daemon should mark its UDP 4500 socket too.
+  // ESP back into the TUN device; the IKE sockets get it through set_encap_socket and
+  // exempt_ike_socket.
   std::uint32_t fwmark = 0;
   std::uint32_t mtu = 1400;  // TUN MTU: 1500 minus outer IP, UDP and worst-case ESP overhead
   int worker_threads = 1;    // packet threads; only 1 is implemented
