@@ -48,7 +48,7 @@ gw_stop asa2 KILL
 t=$(elapsed_until 45 no_sa)
 echo "     | ASA1 removed the dead peer's SAs after ${t:-more than 45} s"
 check "ASA1's DPD removes the ISAKMP and IPsec SAs within 10-35 s of the kill (${t:-none})" between "$t" 10 35
-check "ASA1's log: DPD: peer not responding" grep -q "DPD: peer not responding" "$RUN_DIR/asa1.log"
+check "ASA1's log: DPD: peer 10.0.0.2 not responding" grep -q "DPD: peer 10.0.0.2 not responding" "$RUN_DIR/asa1.log"
 sent=$(( $(grep -c "$dpd_line" "$RUN_DIR/asa1.log") - sent_before ))
 check "ASA1 sent R-U-THERE and its retries (4 unanswered: $sent) before giving up" test "$sent" -ge 4
 ip netns exec "$NS_H1" ping -n -q -c 2 -W 1 -I 192.168.1.1 192.168.2.99 >/dev/null 2>&1
