@@ -54,7 +54,8 @@ while [ $((SECONDS - t0)) -lt 45 ]; do received 192.168.1.1 192.168.2.99 1 >/dev
 
 CASE=healed
 ip netns exec "$NS_ASA2" nft delete table inet partition
-check "traffic re-establishes the tunnel after the heal" wait_for 15 test "$(received 192.168.1.1 192.168.2.99 1)" = 1
+one_echo() { test "$(received 192.168.1.1 192.168.2.99 1)" = 1; }
+check "traffic re-establishes the tunnel after the heal" wait_for 15 one_echo
 check "then every ping passes" test "$(received 192.168.1.1 192.168.2.99 5)" = 5
 sa1=$(gw asa1 show crypto ikev2 sa)
 sa2=$(gw asa2 show crypto ikev2 sa)
