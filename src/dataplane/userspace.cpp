@@ -189,7 +189,6 @@ class UserspaceDataPlane final : public DataPlane {
   // a batch of ESP datagrams.
   Bytes tun_rx_ = Bytes(kVnetHdrLen + kMaxSuperPacket);
   std::vector<std::array<std::uint8_t, kBufSize>> rx_ = std::vector<std::array<std::uint8_t, kBufSize>>(kBatch);
-  std::array<std::size_t, kBatch> rx_len_{};
 };
 
 // ---- Start-up ----
